@@ -1,0 +1,30 @@
+with
+
+source as (
+
+    select * from {{ source('silver', 'orders') }}
+
+),
+
+renamed as (
+
+    select
+        order_id,
+        user_id,
+        device_id,
+        shipping_phone_token,
+        channel,
+        status,
+        item_quantity,
+        total_fen as order_total_fen,
+        discount_fen,
+        is_paid,
+        order_date,
+        created_at as ordered_at,
+        updated_at as status_changed_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,121 @@
+"""The one place that decides the environment.
+
+A profile (``local``, ``cluster``, ``aws``) is a TOML file under
+``infra/profiles``; ``ECOMLAKE_PROFILE`` picks it. Job code receives a
+:class:`Settings` and never asks which profile it runs under.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PROFILES_DIR = REPO_ROOT / "infra" / "profiles"
+DEFAULT_PROFILE = "local"
+
+_PLACEHOLDER = re.compile(r"\{(var|env:[A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class ConfigError(RuntimeError):
+    """A profile is missing or refers to an unset environment variable."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    host: str
+    port: int
+
+
+@dataclass(frozen=True)
+class Metastore:
+    managed: bool
+    jdbc_url: str
+    jdbc_driver: str
+    host: str = "127.0.0.1"
+    port: int = 1527
+    user: str | None = None
+    password: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    profile: str
+    var_dir: Path
+    jars_dir: Path
+    spark_master: str
+    driver_memory: str
+    shuffle_partitions: int
+    landing_root: str
+    lake_root: str
+    truth_root: str
+    metastore: Metastore
+    sql_endpoint: Endpoint
+    airflow: Endpoint
+
+    def table_location(self, layer: str, table: str) -> str:
+        """Path = table address: ``<lake>/<layer>/<table>``."""
+        return f"{self.lake_root}/{layer}/{table}"
+
+    @property
+    def run_dir(self) -> Path:
+        """Pid files, logs and local service state."""
+        return self.var_dir / "run"
+
+
+def _resolve(value: object, var_dir: Path) -> object:
+    if not isinstance(value, str):
+        return value
+
+    def substitute(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key == "var":
+            return str(var_dir)
+        name = key.removeprefix("env:")
+        if name not in os.environ:
+            raise ConfigError(f"profile needs environment variable {name}, which is not set")
+        return os.environ[name]
+
+    return _PLACEHOLDER.sub(substitute, value)
+
+
+def load_settings(profile: str | None = None) -> Settings:
+    """Read a profile file and resolve its placeholders."""
+    name = profile or os.environ.get("ECOMLAKE_PROFILE", DEFAULT_PROFILE)
+    path = PROFILES_DIR / f"{name}.toml"
+    if not path.is_file():
+        known = sorted(p.stem for p in PROFILES_DIR.glob("*.toml"))
+        raise ConfigError(f"unknown profile {name!r}; known profiles: {', '.join(known)}")
+    var_dir = Path(os.environ.get("ECOMLAKE_VAR", REPO_ROOT / "var")).resolve()
+    raw = tomllib.loads(path.read_text())
+    section = {
+        key: {k: _resolve(v, var_dir) for k, v in values.items()} for key, values in raw.items()
+    }
+    return Settings(
+        profile=name,
+        var_dir=var_dir,
+        jars_dir=Path(os.environ.get("ECOMLAKE_JARS", REPO_ROOT / ".cache" / "jars")),
+        spark_master=section["spark"]["master"],
+        driver_memory=section["spark"]["driver_memory"],
+        shuffle_partitions=int(section["spark"]["shuffle_partitions"]),
+        landing_root=section["storage"]["landing"],
+        lake_root=section["storage"]["lake"],
+        truth_root=section["storage"]["truth"],
+        metastore=Metastore(
+            **section["metastore"],
+            user=os.environ.get("ECOMLAKE_METASTORE_USER"),
+            password=os.environ.get("ECOMLAKE_METASTORE_PASSWORD"),
+        ),
+        sql_endpoint=Endpoint(**section["sql_endpoint"]),
+        airflow=Endpoint(**section["airflow"]),
+    )
+
+
+@cache
+def settings() -> Settings:
+    """The settings of this process, read once."""
+    return load_settings()

@@ -1,0 +1,56 @@
+"""Run dbt in this process, on this process's warm Spark session.
+
+dbt-spark's ``session`` method calls ``SparkSession.builder.getOrCreate()``,
+which returns the session :func:`ecomlake.spark.get_spark` already built with
+Delta and the shared metastore: no second JVM, no cold start per model.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from ecomlake.config import REPO_ROOT, settings
+from ecomlake.spark import get_spark
+
+log = logging.getLogger(__name__)
+
+PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+class DbtError(RuntimeError):
+    """A dbt command failed; the message names the failing nodes."""
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    name: str
+    status: str
+    message: str | None
+
+
+def run_dbt(*args: str) -> list[NodeResult]:
+    """``run_dbt("build", "--select", "orders_daily")``; raises :class:`DbtError` on failure."""
+    from dbt.cli.main import dbtRunner  # heavy: only when dbt actually runs
+
+    get_spark()
+    state = settings().var_dir / "dbt"
+    argv = [
+        *args,
+        "--project-dir", str(PROJECT_DIR),
+        "--profiles-dir", str(PROJECT_DIR),
+        "--target-path", str(state / "target"),
+        "--log-path", str(state / "logs"),
+    ]
+    log.info("dbt %s", " ".join(args))
+    outcome = dbtRunner().invoke(argv)
+    results = [
+        NodeResult(r.node.name, str(r.status), r.message)
+        for r in (outcome.result or []) if hasattr(r, "node")
+    ]
+    for r in results:
+        log.info("dbt %-45s %s", r.name, r.status)
+    if not outcome.success:
+        failed = [f"{r.name}: {r.message}" for r in results if r.status not in ("success", "pass", "skipped")]
+        raise DbtError(f"dbt {' '.join(args)} failed: {'; '.join(failed) or outcome.exception}")
+    return results

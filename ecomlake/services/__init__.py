@@ -1,0 +1,1 @@
+"""The local services of the embedded default: metastore database, SQL endpoint, Airflow."""

@@ -1,0 +1,109 @@
+"""The embedded default's services, each built from the settings of the active profile."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from ecomlake.config import REPO_ROOT, Settings
+from ecomlake.services.process import Service
+from ecomlake.spark import find_jars, spark_conf
+
+DERBY_SERVER_JARS = ("derby", "derbyshared", "derbytools", "derbynet")
+VENV_BIN = Path(sys.executable).parent
+
+
+def metastore_service(cfg: Settings) -> Service:
+    """Derby network server: a multi-client database for the shared Hive metastore."""
+    home = cfg.var_dir / "metastore"
+    home.mkdir(parents=True, exist_ok=True)
+    classpath = ":".join(str(j) for j in find_jars(cfg.jars_dir, DERBY_SERVER_JARS))
+    java = shutil.which("java") or "java"
+    return Service(
+        name="metastore",
+        command=[
+            java,
+            "-Xmx512m",
+            f"-Dderby.system.home={home}",
+            "-cp",
+            classpath,
+            "org.apache.derby.drda.NetworkServerControl",
+            "start",
+            "-h",
+            cfg.metastore.host,
+            "-p",
+            str(cfg.metastore.port),
+            "-noSecurityManager",
+        ],
+        host=cfg.metastore.host,
+        port=cfg.metastore.port,
+        run_dir=cfg.run_dir,
+        start_timeout_s=60,
+    )
+
+
+def sql_endpoint_service(cfg: Settings) -> Service:
+    """Spark Thrift Server (HiveServer2 protocol) over the shared catalog."""
+    import pyspark  # only for the location of its bin/ scripts
+
+    command = [
+        str(Path(pyspark.__file__).parent / "bin" / "spark-submit"),
+        "--class",
+        "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2",
+        "--name",
+        "ecomlake-sql-endpoint",
+    ]
+    for key, value in spark_conf(cfg).items():
+        command += ["--conf", f"{key}={value}"]
+    command += [
+        "spark-internal",
+        "--hiveconf",
+        f"hive.server2.thrift.bind.host={cfg.sql_endpoint.host}",
+        "--hiveconf",
+        f"hive.server2.thrift.port={cfg.sql_endpoint.port}",
+    ]
+    return Service(
+        name="sql-endpoint",
+        command=command,
+        host=cfg.sql_endpoint.host,
+        port=cfg.sql_endpoint.port,
+        run_dir=cfg.run_dir,
+        cwd=cfg.run_dir,  # Spark and Hive drop scratch files in the working directory
+        start_timeout_s=240,
+    )
+
+
+def airflow_env(cfg: Settings) -> dict[str, str]:
+    """Environment of every Airflow process of this project (standalone, CLI, tests)."""
+    base = f"http://{cfg.airflow.host}:{cfg.airflow.port}"
+    return {
+        "AIRFLOW_HOME": str(cfg.var_dir / "airflow"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base}/execution/",
+        "AIRFLOW__API__HOST": cfg.airflow.host,
+        "AIRFLOW__API__PORT": str(cfg.airflow.port),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        "ECOMLAKE_PROFILE": cfg.profile,
+        "ECOMLAKE_VAR": str(cfg.var_dir),
+        # `airflow standalone` starts its components through the `airflow` on PATH.
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+
+
+def airflow_service(cfg: Settings) -> Service:
+    """Scheduler, triggerer, DAG processor and API server (UI) of ``airflow standalone``."""
+    return Service(
+        name="airflow",
+        command=[str(VENV_BIN / "airflow"), "standalone"],
+        host=cfg.airflow.host,
+        port=cfg.airflow.port,
+        run_dir=cfg.run_dir,
+        env=airflow_env(cfg),
+        start_timeout_s=240,
+    )

@@ -1,0 +1,183 @@
+"""Landing → bronze and quarantine, for any source, driven by its contract.
+
+Exactly-once by file: a batch replaces the rows of its own files in one Delta
+commit per table (``replaceWhere`` on ``_source_file``), and the processed-file
+ledger is written last. A re-delivered file is skipped; a batch killed
+half-way is re-run from the ledger and overwrites what it had written.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from delta.tables import DeltaTable
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from ecomlake.config import Settings
+from ecomlake.contracts import CDC_OPS, Contract, Reason
+
+log = logging.getLogger(__name__)
+
+LEDGER = "ops.ingested_files"
+APPLIED = "ops.applied_batches"
+APPLIED_SCHEMA = T.StructType([
+    T.StructField("target", T.StringType(), False),
+    T.StructField("batch_id", T.StringType(), False),
+    T.StructField("applied_at", T.TimestampType(), False),
+])
+LEDGER_SCHEMA = T.StructType([
+    T.StructField("source", T.StringType(), False),
+    T.StructField("source_file", T.StringType(), False),
+    T.StructField("lines", T.LongType(), False),
+    T.StructField("batch_id", T.StringType(), False),
+    T.StructField("ingested_at", T.TimestampType(), False),
+])
+@dataclass
+class BronzeResult:
+    source: str
+    files: list[str]
+    skipped_files: list[str]
+    rows_in: int = 0
+    rows_to_bronze: int = 0
+    quarantined: dict[str, int] = field(default_factory=dict)
+
+
+def _checks(contract: Contract) -> list[tuple[Column, Column]]:
+    """(failed?, reason) pairs in the order they are reported; the first failure wins."""
+    row = F.coalesce(F.col("parsed.after"), F.col("parsed.before"))
+    raw_row = F.coalesce(
+        F.get_json_object("value", "$.after"), F.get_json_object("value", "$.before")
+    )
+    checks = [
+        (F.try_parse_json("value").isNull(), F.lit(Reason.MALFORMED_JSON.value)),
+        (~F.col("parsed.op").isin(*CDC_OPS) | F.col("parsed.op").isNull(), F.lit(Reason.UNKNOWN_OP.value)),
+    ]
+    for spec in contract.fields:
+        value = row[spec.name]
+        if spec.is_scalar:
+            delivered = F.get_json_object(raw_row, f"$.{spec.name}").isNotNull()
+            checks.append((delivered & value.isNull(), F.lit(f"{Reason.BAD_TYPE}:{spec.name}")))
+        if spec.required:
+            checks.append((value.isNull(), F.lit(f"{Reason.MISSING_REQUIRED}:{spec.name}")))
+        if spec.allowed:
+            checks.append((~value.isin(*spec.allowed), F.lit(f"{Reason.NOT_ALLOWED}:{spec.name}")))
+        if spec.min is not None:
+            checks.append((value < spec.min, F.lit(f"{Reason.OUT_OF_RANGE}:{spec.name}")))
+    return checks
+
+
+def validate(raw: DataFrame, contract: Contract) -> DataFrame:
+    """Parse each delivered line and name the first contract rule it breaks (null when none)."""
+    parsed = raw.withColumn("parsed", F.from_json("value", contract.envelope_ddl))
+    reason = F.lit(None).cast("string")
+    for failed, why in reversed(_checks(contract)):
+        reason = F.when(F.coalesce(failed, F.lit(False)), why).otherwise(reason)
+    return parsed.withColumn("reason", reason)
+
+
+def to_bronze(validated: DataFrame) -> DataFrame:
+    """Rows as delivered (the envelope) plus load metadata."""
+    return validated.where(F.col("reason").isNull()).select(
+        "parsed.op", "parsed.ts_ms", "parsed.before", "parsed.after",
+        "_source_file", "_record_hash", "_batch_id", "_ingested_at",
+    )
+
+
+def to_quarantine(validated: DataFrame) -> DataFrame:
+    return validated.where(F.col("reason").isNotNull()).select(
+        "reason", F.col("value").alias("raw_text"), "_source_file", "_record_hash", "_batch_id", "_ingested_at"
+    )
+
+
+def _replace_files(df: DataFrame, table: str, files: list[str]) -> None:
+    """Atomically replace exactly the rows that came from ``files``."""
+    quoted = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+    DeltaTable.createIfNotExists(df.sparkSession).tableName(table).addColumns(df.schema).execute()
+    (df.write.format("delta").mode("overwrite")
+       .option("replaceWhere", f"_source_file IN ({quoted})")
+       .saveAsTable(table))
+
+
+def ingested_files(spark: SparkSession, source: str) -> set[str]:
+    DeltaTable.createIfNotExists(spark).tableName(LEDGER).addColumns(LEDGER_SCHEMA).execute()
+    rows = spark.table(LEDGER).where(F.col("source") == source).select("source_file").collect()
+    return {r.source_file for r in rows}
+
+
+def _record_in_ledger(spark: SparkSession, source: str, counts: dict[str, int], batch_id: str,
+                      at: datetime) -> None:
+    entries = spark.createDataFrame(
+        [(source, f, n, batch_id, at) for f, n in sorted(counts.items())], LEDGER_SCHEMA
+    )
+    (DeltaTable.forName(spark, LEDGER).alias("t")
+        .merge(entries.alias("s"), "t.source = s.source AND t.source_file = s.source_file")
+        .whenNotMatchedInsertAll()
+        .execute())
+
+
+def landed_files(cfg: Settings, source: str, day: str | None = None) -> list[str]:
+    """Landing-relative paths of the data files delivered for ``source`` (optionally one day)."""
+    root = Path(cfg.landing_root)
+    pattern = f"{source}/{day or '*'}/*.jsonl"
+    return sorted(str(p.relative_to(root)) for p in root.glob(pattern))
+
+
+def load(spark: SparkSession, cfg: Settings, contract: Contract, files: list[str], batch_id: str
+         ) -> BronzeResult:
+    """Ingest the not-yet-ingested ``files`` into ``bronze.<source>`` and ``quarantine.<source>``."""
+    done = ingested_files(spark, contract.source)
+    new = [f for f in files if f not in done]
+    result = BronzeResult(contract.source, new, [f for f in files if f in done])
+    if not new:
+        log.info("%s: nothing new (%d files already ingested)", contract.source, len(files))
+        return result
+    log.info("%s: ingesting %d files as batch %s", contract.source, len(new), batch_id)
+    at = datetime.now(UTC).replace(tzinfo=None)
+    raw = (
+        spark.read.text([f"{cfg.landing_root}/{f}" for f in new])
+        # Landing layout is <source>/<delivery date>/<file>: keep those three parts.
+        .withColumn("_source_file", F.concat_ws("/", F.slice(F.split("_metadata.file_path", "/"), -3, 3)))
+        .withColumn("_record_hash", F.sha2(F.col("value"), 256))
+        .withColumn("_batch_id", F.lit(batch_id))
+        .withColumn("_ingested_at", F.lit(at).cast("timestamp"))
+    )
+    validated = validate(raw, contract).persist()
+    try:
+        per_file = {r["_source_file"]: r["count"] for r in validated.groupBy("_source_file").count().collect()}
+        reasons = validated.where(F.col("reason").isNotNull()).groupBy("reason").count().collect()
+        result.rows_in = sum(per_file.values())
+        result.quarantined = {r["reason"]: r["count"] for r in reasons}
+        result.rows_to_bronze = result.rows_in - sum(result.quarantined.values())
+        _replace_files(to_bronze(validated), f"bronze.{contract.source}", new)
+        _replace_files(to_quarantine(validated), f"quarantine.{contract.source}", new)
+        _record_in_ledger(spark, contract.source, {f: per_file.get(f, 0) for f in new}, batch_id, at)
+    finally:
+        validated.unpersist()
+    log.info("%s: %d rows in, %d to bronze, quarantined %s", contract.source, result.rows_in,
+             result.rows_to_bronze, result.quarantined or "none")
+    return result
+
+
+def pending_batches(spark: SparkSession, source: str, target: str) -> list[str]:
+    """Bronze batches of ``source`` that ``target`` has not applied yet (a crash-safe hand-over)."""
+    ingested_files(spark, source)  # creates the ledger on first use
+    DeltaTable.createIfNotExists(spark).tableName(APPLIED).addColumns(APPLIED_SCHEMA).execute()
+    loaded = spark.table(LEDGER).where(F.col("source") == source).select("batch_id").distinct()
+    applied = spark.table(APPLIED).where(F.col("target") == target).select("batch_id")
+    return sorted(r.batch_id for r in loaded.join(applied, on="batch_id", how="left_anti").collect())
+
+
+def mark_applied(spark: SparkSession, target: str, batch_ids: list[str]) -> None:
+    if not batch_ids:
+        return
+    at = datetime.now(UTC).replace(tzinfo=None)
+    rows = spark.createDataFrame([(target, b, at) for b in batch_ids], APPLIED_SCHEMA)
+    (DeltaTable.forName(spark, APPLIED).alias("t")
+        .merge(rows.alias("s"), "t.target = s.target AND t.batch_id = s.batch_id")
+        .whenNotMatchedInsertAll()
+        .execute())
