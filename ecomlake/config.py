@@ -18,7 +18,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 PROFILES_DIR = REPO_ROOT / "infra" / "profiles"
 DEFAULT_PROFILE = "local"
 
-_PLACEHOLDER = re.compile(r"\{(var|env:[A-Za-z_][A-Za-z0-9_]*)\}")
+# "{var}", "{env:NAME}" (required) or "{env:NAME:-default}".
+_PLACEHOLDER = re.compile(r"\{(var|env:[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?)\}")
 
 
 class ConfigError(RuntimeError):
@@ -75,12 +76,18 @@ def _resolve(value: object, var_dir: Path) -> object:
         key = match.group(1)
         if key == "var":
             return str(var_dir)
-        name = key.removeprefix("env:")
-        if name not in os.environ:
-            raise ConfigError(f"profile needs environment variable {name}, which is not set")
-        return os.environ[name]
+        name, has_default, default = key.removeprefix("env:").partition(":-")
+        if name in os.environ:
+            return os.environ[name]
+        if has_default:
+            return default
+        raise ConfigError(f"profile needs environment variable {name}, which is not set")
 
     return _PLACEHOLDER.sub(substitute, value)
+
+
+def _endpoint(values: dict) -> Endpoint:
+    return Endpoint(host=values["host"], port=int(values["port"]))
 
 
 def load_settings(profile: str | None = None) -> Settings:
@@ -106,12 +113,12 @@ def load_settings(profile: str | None = None) -> Settings:
         lake_root=section["storage"]["lake"],
         truth_root=section["storage"]["truth"],
         metastore=Metastore(
-            **section["metastore"],
+            **{**section["metastore"], "port": int(section["metastore"].get("port", 1527))},
             user=os.environ.get("ECOMLAKE_METASTORE_USER"),
             password=os.environ.get("ECOMLAKE_METASTORE_PASSWORD"),
         ),
-        sql_endpoint=Endpoint(**section["sql_endpoint"]),
-        airflow=Endpoint(**section["airflow"]),
+        sql_endpoint=_endpoint(section["sql_endpoint"]),
+        airflow=_endpoint(section["airflow"]),
     )
 
 

@@ -11,7 +11,7 @@ import logging
 from functools import cache
 from pathlib import Path
 
-from ecomlake.config import ConfigError, Settings, settings
+from ecomlake.config import REPO_ROOT, ConfigError, Settings, settings
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +19,7 @@ LAYERS = ("ops", "bronze", "quarantine", "silver", "staging", "marts")
 """Databases of the lakehouse; each lives at ``<lake>/<layer>``."""
 
 # Jars added to pyspark's own: Delta, and the client driver of the metastore database.
+LOG4J_CONFIG = REPO_ROOT / "infra" / "spark" / "log4j2.properties"
 SPARK_JARS = ("delta-spark_4.1_2.13", "delta-storage", "derbyclient")
 
 
@@ -49,6 +50,7 @@ def spark_conf(cfg: Settings) -> dict[str, str]:
         "spark.sql.warehouse.dir": cfg.lake_root,
         "spark.sql.session.timeZone": "UTC",
         "spark.ui.showConsoleProgress": "false",
+        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{LOG4J_CONFIG}",
         "spark.hadoop.javax.jdo.option.ConnectionURL": cfg.metastore.jdbc_url,
         "spark.hadoop.javax.jdo.option.ConnectionDriverName": cfg.metastore.jdbc_driver,
         # Create the metastore schema on first use; autoCreateAll deadlocks on PostgreSQL.

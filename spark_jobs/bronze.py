@@ -40,6 +40,7 @@ LEDGER_SCHEMA = T.StructType([
 @dataclass
 class BronzeResult:
     source: str
+    batch_id: str
     files: list[str]
     skipped_files: list[str]
     rows_in: int = 0
@@ -132,7 +133,7 @@ def load(spark: SparkSession, cfg: Settings, contract: Contract, files: list[str
     """Ingest the not-yet-ingested ``files`` into ``bronze.<source>`` and ``quarantine.<source>``."""
     done = ingested_files(spark, contract.source)
     new = [f for f in files if f not in done]
-    result = BronzeResult(contract.source, new, [f for f in files if f in done])
+    result = BronzeResult(contract.source, batch_id, new, [f for f in files if f in done])
     if not new:
         log.info("%s: nothing new (%d files already ingested)", contract.source, len(files))
         return result

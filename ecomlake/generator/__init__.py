@@ -72,7 +72,8 @@ def write_delivery(cfg: Settings, source: str, day: date, seed: int, scale: floa
     manifest = {"source": source, "day": day.isoformat(), "seed": seed, "scale": scale,
                 "files": files, "lines": len(lines), "bad_records": bad, "keys": keys}
     _write_atomically(truth / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
-    _write_atomically(landing / source / day.isoformat() / READY_MARKER, json.dumps({"files": files, "lines": len(lines)}))
+    marker = landing / source / day.isoformat() / READY_MARKER
+    _write_atomically(marker, json.dumps({"files": files, "lines": len(lines)}))
     log.info("delivered %s %s: %d lines in %d files (%d bad)", source, day, len(lines), len(files), len(bad))
     return DeliveryReport(source, day, files, len(lines), len(bad), len(keys))
 

@@ -1,0 +1,172 @@
+"""``ecomlake``: run the platform's main job, and start or stop its local services.
+
+    ecomlake run        generate demo deliveries and run the orders DAG end to end
+    ecomlake up         start metastore, SQL endpoint (Thrift) and Airflow
+    ecomlake down       stop them
+    ecomlake status     show what is running
+    ecomlake generate   write synthetic deliveries to the landing zone
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+from contextlib import ExitStack
+from datetime import date, timedelta
+
+from ecomlake.config import ConfigError, Settings, settings
+from ecomlake.services.local import (
+    VENV_BIN,
+    airflow_env,
+    airflow_service,
+    metastore_service,
+    sql_endpoint_service,
+)
+from ecomlake.services.process import ServiceError, port_open
+
+log = logging.getLogger("ecomlake")
+
+DEMO_START = date(2026, 11, 20)
+MAIN_DAG = "orders_pipeline"
+
+
+def _services(cfg: Settings) -> list:
+    """Local services in start order; the metastore only when this profile manages it."""
+    managed = [metastore_service(cfg)] if cfg.metastore.managed else []
+    return [*managed, sql_endpoint_service(cfg), airflow_service(cfg)]
+
+
+def _airflow(cfg: Settings, *args: str, log_name: str) -> None:
+    """Run an ``airflow`` CLI command with the project's Airflow environment, output to a log."""
+    log_file = cfg.run_dir / f"{log_name}.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    log.info("airflow %s (log: %s)", " ".join(args), log_file)
+    env = {**os.environ, **airflow_env(cfg)}
+    with log_file.open("w") as out:
+        code = subprocess.call([str(VENV_BIN / "airflow"), *args], stdout=out, stderr=subprocess.STDOUT, env=env)
+    if code != 0:
+        tail = log_file.read_text(errors="replace").splitlines()[-40:]
+        raise SystemExit(f"airflow {' '.join(args)} failed (exit {code}); last lines of {log_file}:\n"
+                         + "\n".join(tail))
+
+
+def cmd_generate(args: argparse.Namespace) -> None:
+    from ecomlake.generator import generate
+
+    for report in generate(settings(), args.sources, args.start, args.days, args.seed, args.scale):
+        print(f"{report.source:<10} {report.day}  {report.lines:>8} lines  {len(report.files)} files  "
+              f"{report.bad_records} deliberately bad")
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    cfg = settings()
+    cmd_generate(args)
+    with ExitStack() as stack:
+        if cfg.metastore.managed:
+            metastore = metastore_service(cfg)
+            if metastore.start():  # leave running only what was running before
+                stack.callback(metastore.stop)
+        _airflow(cfg, "db", "migrate", log_name="airflow-db-migrate")
+        last_delivery = args.start + timedelta(days=args.days - 1)
+        _airflow(cfg, "dags", "test", MAIN_DAG, last_delivery.isoformat(), log_name=f"dag-{MAIN_DAG}")
+    report = json.loads((cfg.var_dir / "reports" / "latest.json").read_text())
+    print(render_summary(report))
+
+
+def render_summary(report: dict) -> str:
+    steps = report["steps"]
+    ingest = steps["ingest"]
+    lines = [
+        "",
+        f"orders pipeline: done (profile {report['profile']}, {report['generated_at']})",
+        f"  landing   {ingest['files']} new files ({ingest['files_already_ingested']} already ingested), "
+        f"{ingest['rows_in']} rows in, {ingest['rows_to_bronze']} to bronze",
+        f"  quarantine {sum(ingest['quarantined'].values())} rows: "
+        + (", ".join(f"{k}={v}" for k, v in ingest["quarantined"].items()) or "none"),
+        "",
+        f"  {'table':<30} {'rows':>8}  location",
+    ]
+    for table, info in report["tables"].items():
+        lines.append(f"  {table:<30} {info['rows']:>8}  {info['location']}")
+    lines.append("")
+    for name, step in (("bronze.orders", ingest), ("marts.orders_daily", steps["mart_check"])):
+        gate = step.get("expectations")
+        lines.append(
+            f"  expectations {name:<20} "
+            + (f"{gate['passed']}/{gate['evaluated']} passed, {len(gate['warnings'])} warnings"
+               if gate else "not run (no new data)")
+        )
+    tests = steps["marts"]["nodes"]
+    lines.append(f"  dbt build: {sum(s in ('success', 'pass') for s in tests.values())}/{len(tests)} nodes ok")
+    lines += [
+        f"  data docs: {report['data_docs']}",
+        "",
+        "query it: make up, then",
+        f"  .venv/bin/beeline -u {report['sql_endpoint']} -e 'select * from marts.orders_daily limit 10'",
+    ]
+    return "\n".join(lines)
+
+
+def cmd_up(_: argparse.Namespace) -> None:
+    cfg = settings()
+    for service in _services(cfg):
+        service.start()
+    if cfg.metastore.managed:
+        print(f"metastore  {cfg.metastore.host}:{cfg.metastore.port}")
+    print(f"SQL        jdbc:hive2://{cfg.sql_endpoint.host}:{cfg.sql_endpoint.port}")
+    print(f"Airflow UI http://{cfg.airflow.host}:{cfg.airflow.port}")
+
+
+def cmd_down(_: argparse.Namespace) -> None:
+    for service in reversed(_services(settings())):
+        print(f"{service.name:<13} {'stopped' if service.stop() else 'was not running'}")
+
+
+def cmd_status(_: argparse.Namespace) -> None:
+    for service in _services(settings()):
+        state = "up" if port_open(service.host, service.port) else "down"
+        print(f"{service.name:<13} {service.host}:{service.port}  {state}  (log: {service.log_file})")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="ecomlake", description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    root.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_generation(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--start", type=date.fromisoformat, default=DEMO_START,
+                       help=f"first delivery date (default {DEMO_START})")
+        p.add_argument("--days", type=int, default=2, help="delivery days to generate (default 2)")
+        p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+        p.add_argument("--scale", type=float, default=0.01,
+                       help="1.0 = one day of a mid-size shop, 100k orders (default 0.01)")
+        p.add_argument("--sources", nargs="+", default=["orders"], help="sources to generate")
+        return p
+
+    with_generation(commands.add_parser("run", help="generate demo data and run the pipeline DAG")
+                    ).set_defaults(func=cmd_run)
+    with_generation(commands.add_parser("generate", help="write synthetic deliveries to landing")
+                    ).set_defaults(func=cmd_generate)
+    commands.add_parser("up", help="start metastore, SQL endpoint and Airflow").set_defaults(func=cmd_up)
+    commands.add_parser("down", help="stop the local services").set_defaults(func=cmd_down)
+    commands.add_parser("status", help="show which services answer").set_defaults(func=cmd_status)
+    return root
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    try:
+        args.func(args)
+    except (ConfigError, ServiceError) as error:
+        sys.exit(f"error: {error}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""Run a suite against a Spark DataFrame as a checkpoint; fail loudly on critical expectations.
+
+Each expectation carries a ``severity``: ``critical`` failures stop the
+pipeline (:class:`QualityGateError` names the table, the expectation and a
+sample of offending values); ``warning`` failures are recorded and reported.
+Data Docs are written under ``<var>/quality/data_docs``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# GX logs hundreds of INFO lines when imported after Airflow.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+import great_expectations as gx  # noqa: E402
+from great_expectations.checkpoint import UpdateDataDocsAction  # noqa: E402
+from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+CRITICAL = "critical"
+WARNING = "warning"
+SAMPLE_SIZE = 5
+
+
+class QualityGateError(RuntimeError):
+    """A critical expectation failed: downstream work must not run."""
+
+
+@dataclass
+class Outcome:
+    expectation: str
+    column: str | None
+    severity: str
+    success: bool
+    unexpected_count: int | None
+    sample: list = field(default_factory=list)
+
+    def describe(self) -> str:
+        where = f" on {self.column}" if self.column else ""
+        count = f"{self.unexpected_count} unexpected" if self.unexpected_count is not None else "failed"
+        return f"{self.expectation}{where}: {count}, e.g. {self.sample}"
+
+
+@dataclass
+class GateResult:
+    table: str
+    outcomes: list[Outcome]
+
+    @property
+    def failed_critical(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.success and o.severity == CRITICAL]
+
+    @property
+    def warnings(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.success and o.severity == WARNING]
+
+    @property
+    def passed(self) -> int:
+        return sum(o.success for o in self.outcomes)
+
+
+def _context(docs_dir: Path):
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # task logs, not a terminal
+    # The ephemeral context ships a "local_site" in a temp dir: point it at the project's.
+    context.update_data_docs_site(
+        site_name="local_site",
+        site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+    return context
+
+
+def _outcome(result) -> Outcome:
+    config = result.expectation_config
+    details = result.result or {}
+    return Outcome(
+        expectation=config.type,
+        column=config.kwargs.get("column"),
+        severity=str(getattr(config.severity, "value", config.severity)),
+        success=bool(result.success),
+        unexpected_count=details.get("unexpected_count"),
+        sample=list(details.get("partial_unexpected_list") or [])[:SAMPLE_SIZE],
+    )
+
+
+def check(df, table: str, expectations: list, docs_dir: Path) -> GateResult:
+    """Validate ``df`` (the contents of ``table``) and raise on a critical failure."""
+    context = _context(docs_dir.resolve())
+    batch = (
+        context.data_sources.add_spark(name="lakehouse")
+        .add_dataframe_asset(name=table)
+        .add_batch_definition_whole_dataframe(name="whole_table")
+    )
+    suite = context.suites.add(gx.ExpectationSuite(name=table, expectations=expectations))
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=f"{table}_gate", data=batch, suite=suite)
+    )
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name=f"{table}_checkpoint",
+            validation_definitions=[definition],
+            actions=[UpdateDataDocsAction(name="data_docs", site_names=["local_site"])],
+            result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE},
+        )
+    )
+    run = checkpoint.run(batch_parameters={"dataframe": df})
+    validation = next(iter(run.run_results.values()))
+    result = GateResult(table=table, outcomes=[_outcome(r) for r in validation.results])
+    for warning in result.warnings:
+        log.warning("%s: warning %s", table, warning.describe())
+    if failed := result.failed_critical:
+        raise QualityGateError(
+            f"{table}: {len(failed)} critical expectation(s) failed: "
+            + "; ".join(o.describe() for o in failed)
+        )
+    log.info("%s: %d/%d expectations passed", table, result.passed, len(result.outcomes))
+    return result
