@@ -5,6 +5,7 @@
     ecomlake down       stop them
     ecomlake status     show what is running
     ecomlake generate   write synthetic deliveries to the landing zone
+    ecomlake dbt ARGS   run dbt on the platform's Spark session and shared catalog
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ import logging
 import os
 import subprocess
 import sys
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import date, timedelta
 
 from ecomlake.config import ConfigError, Settings, settings
+from ecomlake.dbt import DbtError
+from ecomlake.generator import DELIVERIES
 from ecomlake.services.local import (
     VENV_BIN,
     airflow_env,
@@ -62,14 +66,28 @@ def cmd_generate(args: argparse.Namespace) -> None:
               f"{report.bad_records} deliberately bad")
 
 
-def cmd_run(args: argparse.Namespace) -> None:
-    cfg = settings()
-    cmd_generate(args)
+@contextmanager
+def metastore_for_this_command(cfg: Settings) -> Iterator[None]:
+    """The metastore this profile manages, up for the command; stopped after unless it was already up."""
     with ExitStack() as stack:
         if cfg.metastore.managed:
             metastore = metastore_service(cfg)
-            if metastore.start():  # leave running only what was running before
+            if metastore.start():
                 stack.callback(metastore.stop)
+        yield
+
+
+def cmd_dbt(args: argparse.Namespace) -> None:
+    from ecomlake.dbt import run_dbt
+
+    with metastore_for_this_command(settings()):
+        run_dbt(*args.dbt_args)
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    cfg = settings()
+    cmd_generate(args)
+    with metastore_for_this_command(cfg):
         _airflow(cfg, "db", "migrate", log_name="airflow-db-migrate")
         last_delivery = args.start + timedelta(days=args.days - 1)
         _airflow(cfg, "dags", "test", MAIN_DAG, last_delivery.isoformat(), log_name=f"dag-{MAIN_DAG}")
@@ -145,13 +163,17 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
         p.add_argument("--scale", type=float, default=0.01,
                        help="1.0 = one day of a mid-size shop, 100k orders (default 0.01)")
-        p.add_argument("--sources", nargs="+", default=["orders"], help="sources to generate")
+        p.add_argument("--sources", nargs="+", default=["orders"], choices=sorted(DELIVERIES),
+                       help="sources to generate (default orders)")
         return p
 
     with_generation(commands.add_parser("run", help="generate demo data and run the pipeline DAG")
                     ).set_defaults(func=cmd_run)
     with_generation(commands.add_parser("generate", help="write synthetic deliveries to landing")
                     ).set_defaults(func=cmd_generate)
+    dbt = commands.add_parser("dbt", help="run dbt on the platform's Spark session (e.g. dbt build -s +orders_daily)")
+    dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments passed to dbt")
+    dbt.set_defaults(func=cmd_dbt)
     commands.add_parser("up", help="start metastore, SQL endpoint and Airflow").set_defaults(func=cmd_up)
     commands.add_parser("down", help="stop the local services").set_defaults(func=cmd_down)
     commands.add_parser("status", help="show which services answer").set_defaults(func=cmd_status)
@@ -164,7 +186,7 @@ def main(argv: list[str] | None = None) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     try:
         args.func(args)
-    except (ConfigError, ServiceError) as error:
+    except (ConfigError, ServiceError, DbtError) as error:
         sys.exit(f"error: {error}")
 
 

@@ -1,0 +1,67 @@
+# The platform's commands. `make run` and `make test` bootstrap everything they need.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+JARS := .cache/jars
+# Downloads stay inside the project (git-ignored), so later runs work offline.
+export UV_CACHE_DIR := $(CURDIR)/.cache/uv
+MAVEN := mvn -q -B -Dmaven.repo.local=$(CURDIR)/.cache/m2
+UV_VERSION := $(shell sed -n 's/^uv==//p' requirements.lock)
+
+.PHONY: help install jars run up down status test test-fast lint dbt lock clean
+
+help: ## show this help
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed jars ## virtualenv with the locked Python deps, plus the JVM jars
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (Python 3.11)"; exit 1; }
+	@command -v java >/dev/null || { echo "needs a JDK 17+ (java) for Spark"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/pip install -q uv==$(UV_VERSION)
+	$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	touch $@
+
+jars: $(JARS)/.fetched ## Delta and Derby jars from Maven Central into .cache/jars
+
+$(JARS)/.fetched: infra/jars/pom.xml
+	@command -v mvn >/dev/null || { echo "needs Maven (mvn) to fetch the Delta and Derby jars"; exit 1; }
+	rm -rf $(JARS)
+	$(MAVEN) -f infra/jars/pom.xml dependency:copy-dependencies \
+	    -DoutputDirectory=$(CURDIR)/$(JARS) -DexcludeTransitive=true
+	touch $@
+
+run: install ## generate demo deliveries and run the orders DAG end to end (ARGS="--days 3 ...")
+	$(BIN)/ecomlake run $(ARGS)
+
+up: install ## start metastore, SQL endpoint (:10000) and Airflow UI (:8080)
+	$(BIN)/ecomlake up
+
+down: ## stop the services `make up` started
+	@test -x $(BIN)/ecomlake && $(BIN)/ecomlake down || echo "nothing installed, nothing running"
+
+status: install ## which services answer
+	$(BIN)/ecomlake status
+
+lint: install ## ruff
+	$(BIN)/ruff check .
+
+test: lint ## lint, then every test (unit, Spark, DAG, end-to-end with the SQL endpoint)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: lint ## the tests without the end-to-end ones
+	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
+
+dbt: install ## run dbt on the platform's Spark session, e.g. make dbt ARGS="build --select orders_daily"
+	$(BIN)/ecomlake dbt $(ARGS)
+
+lock: ## re-resolve requirements.lock from pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+clean: down ## remove data (var/), keep the virtualenv and caches
+	rm -rf var dbt_project/target dbt_project/logs
