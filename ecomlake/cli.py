@@ -5,6 +5,8 @@
     ecomlake down       stop them
     ecomlake status     show what is running
     ecomlake generate   write synthetic deliveries to the landing zone
+    ecomlake deliver    deliver a day into landing; --wait times the event-driven chain
+    ecomlake backfill   re-ingest a range of delivery dates from landing
     ecomlake dbt ARGS   run dbt on the platform's Spark session and shared catalog
 """
 
@@ -16,9 +18,10 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from ecomlake.config import ConfigError, Settings, settings
 from ecomlake.dbt import DbtError
@@ -35,7 +38,8 @@ from ecomlake.services.process import ServiceError, port_open
 log = logging.getLogger("ecomlake")
 
 DEMO_START = date(2026, 11, 20)
-MAIN_DAG = "orders_pipeline"
+# The main job: the DAGs that event-driven mode chains by assets, run here in order.
+MAIN_DAGS = ("ingest_orders", "orders_marts")
 
 
 def _services(cfg: Settings) -> list:
@@ -84,47 +88,105 @@ def cmd_dbt(args: argparse.Namespace) -> None:
         run_dbt(*args.dbt_args)
 
 
+def _run_main_dags(cfg: Settings, logical_date: date, ingest_conf: dict | None = None) -> None:
+    """Run the main DAGs as real Airflow DAG runs (in order, each in one warm process)."""
+    with metastore_for_this_command(cfg):
+        _airflow(cfg, "db", "migrate", log_name="airflow-db-migrate")
+        for dag_id in MAIN_DAGS:
+            conf = ["--conf", json.dumps(ingest_conf)] if ingest_conf and dag_id == "ingest_orders" else []
+            _airflow(cfg, "dags", "test", dag_id, logical_date.isoformat(), *conf, log_name=f"dag-{dag_id}")
+
+
+def cmd_deliver(args: argparse.Namespace) -> None:
+    """Deliver one day into landing; with --wait, time the event-driven chain to the mart."""
+    from ecomlake.generator import write_delivery
+
+    cfg = settings()
+    if args.wait and not port_open(cfg.airflow.host, cfg.airflow.port):
+        raise SystemExit("error: Airflow is not up (make up) — nothing would react to the delivery")
+    report = write_delivery(cfg, "orders", args.day, args.seed, args.scale)
+    landed = datetime.now(UTC)
+    print(f"delivered orders {args.day}: {report.lines} lines in {len(report.files)} files at {landed:%H:%M:%S}")
+    if args.wait:
+        outcome = wait_for_chain(cfg, landed, args.timeout)
+        print(outcome)
+        if "failed" in outcome:
+            raise SystemExit(1)
+
+
+def wait_for_chain(cfg: Settings, landed: datetime, timeout_s: float) -> str:
+    """Poll the REST API until the ingestion run this delivery started, and the mart run after it, end."""
+    from ecomlake.airflow_api import TERMINAL, dag_runs_since, parse_time
+
+    deadline = time.monotonic() + timeout_s
+    ingest_dag, marts_dag = MAIN_DAGS
+    while time.monotonic() < deadline:
+        time.sleep(2)
+        ingest = [r for r in dag_runs_since(cfg, ingest_dag, landed) if r["state"] in TERMINAL]
+        if not ingest:
+            continue
+        first = ingest[0]
+        ingest_end = parse_time(first["end_date"])
+        if first["state"] == "failed":
+            return (f"{ingest_dag} {first['dag_run_id']} failed after {(ingest_end - landed).total_seconds():.0f}s;"
+                    f" {marts_dag} not started")
+        marts = [r for r in dag_runs_since(cfg, marts_dag, parse_time(first["start_date"]))
+                 if r["state"] in TERMINAL]
+        if marts:
+            mart_end = parse_time(marts[0]["end_date"])
+            return (f"{ingest_dag} {first['state']} after {(ingest_end - landed).total_seconds():.0f}s, "
+                    f"{marts_dag} {marts[0]['state']} after {(mart_end - landed).total_seconds():.0f}s: "
+                    f"last file landed → mart updated in {(mart_end - landed).total_seconds():.0f}s")
+    raise SystemExit(f"error: the chain did not finish within {timeout_s:.0f}s; see the Airflow UI")
+
+
+def cmd_backfill(args: argparse.Namespace) -> None:
+    cfg = settings()
+    _run_main_dags(cfg, args.end, {"replay_from": args.start.isoformat(), "replay_to": args.end.isoformat()})
+    print(render_summary(cfg, _reports(cfg)))
+
+
+def _reports(cfg: Settings) -> dict[str, dict]:
+    return {dag_id: json.loads((cfg.var_dir / "reports" / f"{dag_id}.json").read_text()) for dag_id in MAIN_DAGS}
+
+
 def cmd_run(args: argparse.Namespace) -> None:
     cfg = settings()
     cmd_generate(args)
-    with metastore_for_this_command(cfg):
-        _airflow(cfg, "db", "migrate", log_name="airflow-db-migrate")
-        last_delivery = args.start + timedelta(days=args.days - 1)
-        _airflow(cfg, "dags", "test", MAIN_DAG, last_delivery.isoformat(), log_name=f"dag-{MAIN_DAG}")
-    report = json.loads((cfg.var_dir / "reports" / "latest.json").read_text())
-    print(render_summary(report))
+    _run_main_dags(cfg, args.start + timedelta(days=args.days - 1))
+    print(render_summary(cfg, _reports(cfg)))
 
 
-def render_summary(report: dict) -> str:
-    steps = report["steps"]
-    ingest = steps["ingest"]
+def render_summary(cfg: Settings, reports: dict[str, dict]) -> str:
+    ingest = reports["ingest_orders"]["steps"]["ingest"]
+    marts = reports["orders_marts"]["steps"]
     lines = [
         "",
-        f"orders pipeline: done (profile {report['profile']}, {report['generated_at']})",
-        f"  landing   {ingest['files']} new files ({ingest['files_already_ingested']} already ingested), "
+        f"orders: done (profile {cfg.profile}, {reports['orders_marts']['generated_at']})",
+        f"  landing    {ingest['files']} new files ({ingest['files_already_ingested']} already ingested), "
         f"{ingest['rows_in']} rows in, {ingest['rows_to_bronze']} to bronze",
         f"  quarantine {sum(ingest['quarantined'].values())} rows: "
         + (", ".join(f"{k}={v}" for k, v in ingest["quarantined"].items()) or "none"),
         "",
         f"  {'table':<30} {'rows':>8}  location",
     ]
-    for table, info in report["tables"].items():
-        lines.append(f"  {table:<30} {info['rows']:>8}  {info['location']}")
+    for report in reports.values():
+        for table, info in report["tables"].items():
+            lines.append(f"  {table:<30} {info['rows']:>8}  {info['location']}")
     lines.append("")
-    for name, step in (("bronze.orders", ingest), ("marts.orders_daily", steps["mart_check"])):
-        gate = step.get("expectations")
-        lines.append(
-            f"  expectations {name:<20} "
-            + (f"{gate['passed']}/{gate['evaluated']} passed, {len(gate['warnings'])} warnings"
-               if gate else "not run (no new data)")
-        )
-    tests = steps["marts"]["nodes"]
-    lines.append(f"  dbt build: {sum(s in ('success', 'pass') for s in tests.values())}/{len(tests)} nodes ok")
+    for name, gate in (("landing + bronze", ingest["expectations"]),
+                       ("marts.orders_daily", marts["mart_check"]["expectations"])):
+        lines.append(f"  expectations {name:<20} "
+                     + (f"{gate['passed']}/{gate['evaluated']} passed, {len(gate['warnings'])} warnings"
+                        if gate else "not run (no new data)"))
+    nodes = {**marts["staging"]["nodes"], **marts["mart"]["nodes"]}
     lines += [
-        f"  data docs: {report['data_docs']}",
+        f"  dbt build: {sum(s in ('success', 'pass') for s in nodes.values())}/{len(nodes)} nodes ok",
+        f"  data docs: {cfg.var_dir / 'quality' / 'data_docs' / 'index.html'}",
         "",
         "query it: make up, then",
-        f"  .venv/bin/beeline -u {report['sql_endpoint']} -e 'select * from marts.orders_daily limit 10'",
+        f"  .venv/bin/beeline -u jdbc:hive2://{cfg.sql_endpoint.host}:{cfg.sql_endpoint.port} "
+        "-e 'select * from marts.orders_daily limit 10'",
     ]
     return "\n".join(lines)
 
@@ -171,6 +233,18 @@ def parser() -> argparse.ArgumentParser:
                     ).set_defaults(func=cmd_run)
     with_generation(commands.add_parser("generate", help="write synthetic deliveries to landing")
                     ).set_defaults(func=cmd_generate)
+    deliver = commands.add_parser("deliver", help="deliver one day of orders into landing (the arrival event)")
+    deliver.add_argument("--day", type=date.fromisoformat, required=True, help="delivery date")
+    deliver.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    deliver.add_argument("--scale", type=float, default=0.01, help="scale (default 0.01)")
+    deliver.add_argument("--wait", action="store_true",
+                         help="wait for the ingestion and mart runs it triggers and print the latency")
+    deliver.add_argument("--timeout", type=float, default=900, help="seconds to wait (default 900)")
+    deliver.set_defaults(func=cmd_deliver)
+    backfill = commands.add_parser("backfill", help="re-ingest a range of delivery dates from landing, idempotently")
+    backfill.add_argument("--start", type=date.fromisoformat, required=True, help="first delivery date")
+    backfill.add_argument("--end", type=date.fromisoformat, required=True, help="last delivery date")
+    backfill.set_defaults(func=cmd_backfill)
     dbt = commands.add_parser("dbt", help="run dbt on the platform's Spark session (e.g. dbt build -s +orders_daily)")
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments passed to dbt")
     dbt.set_defaults(func=cmd_dbt)

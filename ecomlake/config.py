@@ -57,6 +57,7 @@ class Settings:
     metastore: Metastore
     sql_endpoint: Endpoint
     airflow: Endpoint
+    events: dict[str, str]
 
     def table_location(self, layer: str, table: str) -> str:
         """Path = table address: ``<lake>/<layer>/<table>``."""
@@ -119,6 +120,7 @@ def load_settings(profile: str | None = None) -> Settings:
         ),
         sql_endpoint=_endpoint(section["sql_endpoint"]),
         airflow=_endpoint(section["airflow"]),
+        events=section["events"],
     )
 
 

@@ -15,52 +15,58 @@ from pathlib import Path
 
 from ecomlake.config import settings
 from ecomlake.contracts import load_contract
-from ecomlake.generator import READY_MARKER
+from ecomlake.landing import ready_deliveries
 from ecomlake.spark import get_spark
 
 log = logging.getLogger(__name__)
-
-ORDERS_TABLES = ("bronze.orders", "quarantine.orders", "silver.orders", "staging.stg_orders__orders",
-                 "marts.orders_daily")
-
-
-def ready_deliveries(source: str) -> list[str]:
-    """Delivery dates of ``source`` whose ``_READY`` marker has landed, oldest first."""
-    root = Path(settings().landing_root) / source
-    return sorted(marker.parent.name for marker in root.glob(f"*/{READY_MARKER}"))
-
 
 def _docs_dir() -> Path:
     return settings().var_dir / "quality" / "data_docs"
 
 
-def ingest(source: str) -> dict:
-    """Load every ready delivery of ``source`` not yet in bronze, one batch per delivery date."""
-    from pyspark.sql import functions as F
+def replay(source: str, first_day: str, last_day: str) -> list[str]:
+    """Backfill: make the deliveries of ``first_day``..``last_day`` pending again, for the next ingest."""
+    from spark_jobs import bronze, silver_orders
 
+    batches = [f"{source}/{day}" for day in ready_deliveries(settings(), source) if first_day <= day <= last_day]
+    bronze.forget(get_spark(), source, silver_orders.TABLE, batches)
+    log.info("replaying %d deliveries of %s: %s", len(batches), source, ", ".join(batches) or "none")
+    return batches
+
+
+def ingest(source: str) -> dict:
+    """Load every ready delivery of ``source`` not yet in bronze, one batch per delivery date.
+
+    Each batch passes its quality gates (share of quarantined lines, then the
+    bronze suite) before it is written; a failed critical expectation leaves
+    every table as it was.
+    """
     from expectations import orders as suites
+    from expectations.contract_rules import delivery_suite, delivery_view
     from expectations.gate import check
     from spark_jobs import bronze
 
     spark, cfg, contract = get_spark(), settings(), load_contract(source)
+    gates = []
+
+    def gate(validated) -> None:
+        gates.append(check(delivery_view(validated), f"landing.{source}", delivery_suite(contract), _docs_dir()))
+        gates.append(check(suites.bronze_view(bronze.to_bronze(validated)), f"bronze.{source}",
+                           suites.bronze_suite(), _docs_dir()))
+
     loads = [
-        bronze.load(spark, cfg, contract, bronze.landed_files(cfg, source, day), f"{source}/{day}")
-        for day in ready_deliveries(source)
+        bronze.load(spark, cfg, contract, bronze.landed_files(cfg, source, day), f"{source}/{day}", gate)
+        for day in ready_deliveries(cfg, source)
     ]
-    new_batches = [r.batch_id for r in loads if r.files]
-    gate = None
-    if new_batches:
-        rows = spark.table(f"bronze.{source}").where(F.col("_batch_id").isin(new_batches))
-        gate = check(suites.bronze_view(rows), f"bronze.{source}", suites.bronze_suite(), _docs_dir())
     return {
         "source": source,
-        "batches": new_batches,
+        "batches": [r.batch_id for r in loads if r.files],
         "files": sum(len(r.files) for r in loads),
         "files_already_ingested": sum(len(r.skipped_files) for r in loads),
         "rows_in": sum(r.rows_in for r in loads),
         "rows_to_bronze": sum(r.rows_to_bronze for r in loads),
         "quarantined": dict(sorted(sum((Counter(r.quarantined) for r in loads), Counter()).items())),
-        "expectations": _gate_summary(gate),
+        "expectations": _gates_summary(gates),
     }
 
 
@@ -83,30 +89,68 @@ def build_models(select: str) -> dict:
     return {"select": select, "nodes": {r.name: r.status for r in results}}
 
 
-def check_orders_daily() -> dict:
-    from expectations import orders as suites
-    from expectations.gate import check
+def _mart_suite(table: str) -> list:
+    from expectations import orders
 
-    gate = check(get_spark().table("marts.orders_daily"), "marts.orders_daily", suites.orders_daily_suite(),
-                 _docs_dir())
-    return {"expectations": _gate_summary(gate)}
+    return {"marts.orders_daily": orders.orders_daily_suite}[table]()
 
 
-def summarise(tables: tuple[str, ...], steps: dict) -> dict:
-    """Row counts of every table plus what the steps reported; written to ``var/reports``."""
+def _current_version(spark, table: str) -> int | None:
+    if not spark.catalog.tableExists(table):
+        return None
+    return spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first()["version"]
+
+
+def _restore(spark, table: str, version: int | None) -> None:
+    """Put back the mart as it was before this run (or remove it if it did not exist)."""
+    if version is None:
+        spark.sql(f"DROP TABLE IF EXISTS {table}")
+        log.warning("%s did not exist before this run: dropped the failed build", table)
+    else:
+        spark.sql(f"RESTORE TABLE {table} TO VERSION AS OF {version}")
+        log.warning("%s restored to version %s", table, version)
+
+
+def build_mart(table: str) -> dict:
+    """Build one mart model with its tests; on a failing test, restore the previous version."""
+    from ecomlake.dbt import DbtError
+
+    spark = get_spark()
+    previous = _current_version(spark, table)
+    try:
+        built = build_models(table.split(".")[1])
+    except DbtError:
+        _restore(spark, table, previous)
+        raise
+    return {**built, "previous_version": previous}
+
+
+def check_mart(table: str, previous_version: int | None) -> dict:
+    """Gate a freshly built mart; a critical failure restores the version analysts had."""
+    from expectations.gate import QualityGateError, check
+
+    spark = get_spark()
+    try:
+        gate = check(spark.table(table), table, _mart_suite(table), _docs_dir())
+    except QualityGateError:
+        _restore(spark, table, previous_version)
+        raise
+    return {"expectations": _gates_summary([gate])}
+
+
+def write_report(name: str, tables: tuple[str, ...], steps: dict) -> dict:
+    """Row counts and locations of ``tables`` plus what the steps said, to ``<var>/reports/<name>.json``."""
     spark, cfg = get_spark(), settings()
     report = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "profile": cfg.profile,
         "tables": {t: {"rows": spark.table(t).count(), "location": _location(spark, t)} for t in tables},
         "steps": steps,
-        "data_docs": str(_docs_dir() / "index.html"),
-        "sql_endpoint": f"jdbc:hive2://{cfg.sql_endpoint.host}:{cfg.sql_endpoint.port}",
     }
-    path = cfg.var_dir / "reports" / "latest.json"
+    path = cfg.var_dir / "reports" / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    log.info("summary written to %s", path)
+    log.info("report written to %s", path)
     return report
 
 
@@ -115,11 +159,11 @@ def _location(spark, table: str) -> str:
     return detail[0].data_type if detail else "(view)"
 
 
-def _gate_summary(gate) -> dict | None:
-    if gate is None:
+def _gates_summary(gates: list) -> dict | None:
+    if not gates:
         return None
     return {
-        "passed": gate.passed,
-        "evaluated": len(gate.outcomes),
-        "warnings": [o.describe() for o in gate.warnings],
+        "passed": sum(g.passed for g in gates),
+        "evaluated": sum(len(g.outcomes) for g in gates),
+        "warnings": [f"{g.table}: {o.describe()}" for g in gates for o in g.warnings],
     }

@@ -95,7 +95,8 @@ def check(df, table: str, expectations: list, docs_dir: Path) -> GateResult:
     """Validate ``df`` (the contents of ``table``) and raise on a critical failure."""
     context = _context(docs_dir.resolve())
     batch = (
-        context.data_sources.add_spark(name="lakehouse")
+        # persist=False: a cached table would hide later writes (e.g. a RESTORE) from this session.
+        context.data_sources.add_spark(name="lakehouse", persist=False)
         .add_dataframe_asset(name=table)
         .add_batch_definition_whole_dataframe(name="whole_table")
     )

@@ -9,6 +9,7 @@ half-way is re-run from the ledger and overwrites what it had written.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,9 +129,13 @@ def landed_files(cfg: Settings, source: str, day: str | None = None) -> list[str
     return sorted(str(p.relative_to(root)) for p in root.glob(pattern))
 
 
-def load(spark: SparkSession, cfg: Settings, contract: Contract, files: list[str], batch_id: str
-         ) -> BronzeResult:
-    """Ingest the not-yet-ingested ``files`` into ``bronze.<source>`` and ``quarantine.<source>``."""
+def load(spark: SparkSession, cfg: Settings, contract: Contract, files: list[str], batch_id: str,
+         gate: Callable[[DataFrame], None] | None = None) -> BronzeResult:
+    """Ingest the not-yet-ingested ``files`` into ``bronze.<source>`` and ``quarantine.<source>``.
+
+    ``gate`` sees the validated batch before anything is written: when it raises,
+    no table changes and the files stay pending.
+    """
     done = ingested_files(spark, contract.source)
     new = [f for f in files if f not in done]
     result = BronzeResult(contract.source, batch_id, new, [f for f in files if f in done])
@@ -154,6 +159,8 @@ def load(spark: SparkSession, cfg: Settings, contract: Contract, files: list[str
         result.rows_in = sum(per_file.values())
         result.quarantined = {r["reason"]: r["count"] for r in reasons}
         result.rows_to_bronze = result.rows_in - sum(result.quarantined.values())
+        if gate is not None:
+            gate(validated)
         _replace_files(to_bronze(validated), f"bronze.{contract.source}", new)
         _replace_files(to_quarantine(validated), f"quarantine.{contract.source}", new)
         _record_in_ledger(spark, contract.source, {f: per_file.get(f, 0) for f in new}, batch_id, at)
@@ -182,3 +189,18 @@ def mark_applied(spark: SparkSession, target: str, batch_ids: list[str]) -> None
         .merge(rows.alias("s"), "t.target = s.target AND t.batch_id = s.batch_id")
         .whenNotMatchedInsertAll()
         .execute())
+
+
+def forget(spark: SparkSession, source: str, target: str, batch_ids: list[str]) -> None:
+    """Make batches pending again (a replay): their files are re-read, ``target`` re-applies them.
+
+    The tables themselves are untouched here: re-loading a file replaces its own
+    rows, and re-applying a batch to silver is a no-op for changes it already has.
+    """
+    if not batch_ids:
+        return
+    quoted = ", ".join("'" + b.replace("'", "''") + "'" for b in batch_ids)
+    ingested_files(spark, source)
+    pending_batches(spark, source, target)  # both ledgers exist from here on
+    spark.sql(f"DELETE FROM {LEDGER} WHERE source = '{source}' AND batch_id IN ({quoted})")
+    spark.sql(f"DELETE FROM {APPLIED} WHERE target = '{target}' AND batch_id IN ({quoted})")

@@ -56,11 +56,7 @@ class Contract:
     event_time: str
     entity: str
     fields: tuple[Field, ...] = field(default_factory=tuple)
-
-    @property
-    def payload_ddl(self) -> str:
-        """The row schema as a Spark DDL string (``from_json`` accepts it as is)."""
-        return ", ".join(f"`{f.name}` {f.type}" for f in self.fields)
+    max_quarantine_share: float = 0.05
 
     @property
     def envelope_ddl(self) -> str:

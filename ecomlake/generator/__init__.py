@@ -1,8 +1,8 @@
 """Deterministic synthetic deliveries with ground truth beside them.
 
 A delivery is written to ``<landing>/<source>/<date>/`` part by part, each part
-renamed into place when complete, then a ``_READY`` marker: the event that
-ingestion waits for. The ground truth (good keys, every deliberately bad
+renamed into place when complete, then a ``_READY`` marker, then its arrival is
+announced (see :mod:`ecomlake.landing`). The ground truth (good keys, every deliberately bad
 record with its reason) goes to ``<truth>/<source>/<date>/manifest.json``.
 """
 
@@ -17,10 +17,10 @@ from pathlib import Path
 
 from ecomlake.config import Settings
 from ecomlake.generator import orders
+from ecomlake.landing import READY_MARKER, announce_arrival
 
 log = logging.getLogger(__name__)
 
-READY_MARKER = "_READY"
 LINES_PER_PART = 50_000
 DELIVERIES = {"orders": orders.delivery}
 
@@ -74,6 +74,7 @@ def write_delivery(cfg: Settings, source: str, day: date, seed: int, scale: floa
     _write_atomically(truth / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
     marker = landing / source / day.isoformat() / READY_MARKER
     _write_atomically(marker, json.dumps({"files": files, "lines": len(lines)}))
+    announce_arrival(cfg, source)
     log.info("delivered %s %s: %d lines in %d files (%d bad)", source, day, len(lines), len(files), len(bad))
     return DeliveryReport(source, day, files, len(lines), len(bad), len(keys))
 

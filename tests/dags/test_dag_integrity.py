@@ -17,6 +17,11 @@ def dagbag(platform_env):
     return bag, time.monotonic() - started
 
 
+def scheduled_on(dag) -> list:
+    """The assets of a DAG's ``schedule=[...]`` (an all-of condition)."""
+    return list(dag.timetable.asset_condition.objects)
+
+
 def test_every_dag_imports_without_error(dagbag):
     bag, _ = dagbag
     assert bag.import_errors == {}
@@ -50,14 +55,25 @@ def test_every_dag_has_owner_tags_retries_and_docs(dagbag):
 
 
 def test_asset_wiring_snapshot(dagbag):
-    """A change to which task writes which table shows up here in review."""
+    """A change to which task writes which table, or what starts a DAG, shows up here in review."""
     bag, _ = dagbag
     wiring = {
         f"{dag_id}.{task.task_id}": sorted(asset.name for asset in task.outlets)
         for dag_id, dag in bag.dags.items() for task in dag.tasks if task.outlets
     }
     assert wiring == {
-        "orders_pipeline.ingest_orders": ["bronze.orders", "quarantine.orders"],
-        "orders_pipeline.build_silver_orders": ["silver.orders"],
-        "orders_pipeline.build_orders_marts": ["marts.orders_daily", "staging.stg_orders__orders"],
+        "ingest_orders.load_bronze": ["bronze.orders", "quarantine.orders"],
+        "ingest_orders.build_silver": ["silver.orders"],
+        "orders_marts.stg_orders__orders": ["staging.stg_orders__orders"],
+        "orders_marts.check_orders_daily": ["marts.orders_daily"],
     }
+    triggers = {dag_id: sorted(a.name for a in scheduled_on(dag)) for dag_id, dag in bag.dags.items()}
+    assert triggers == {"ingest_orders": ["landing.orders"], "orders_marts": ["silver.orders"]}
+
+
+def test_landing_assets_are_watched_for_arrivals(dagbag):
+    bag, _ = dagbag
+    [landing] = scheduled_on(bag.dags["ingest_orders"])
+    [watcher] = landing.watchers
+    assert type(watcher.trigger).__name__ == "DirectoryFileDeleteTrigger"
+    assert watcher.trigger.filename == "orders"

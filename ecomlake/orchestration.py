@@ -1,9 +1,25 @@
-"""Helpers for task bodies: how a failure should be retried."""
+"""What every DAG of the platform shares: default task arguments and failure semantics."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
+
+from ecomlake.notify import failure_notifier
+
+
+def default_args() -> dict:
+    """Retries with backoff for transient errors; the notifier once retries are spent."""
+    return {
+        "owner": "data-platform",
+        "retries": 2,
+        "retry_delay": timedelta(seconds=30),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=10),
+        "execution_timeout": timedelta(hours=1),
+        "on_failure_callback": [failure_notifier()],
+    }
 
 
 @contextmanager

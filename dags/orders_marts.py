@@ -1,0 +1,75 @@
+"""
+### Orders marts: silver.orders → staging → marts.orders_daily
+
+Runs whenever `silver.orders` is updated. One task per dbt model (the model,
+then its tests), so a failure names the model; then the Great Expectations
+gate on the mart. If the gate fails, the mart is restored to the version it
+had before this run, so analysts never read a mart that failed its checks.
+
+**When this fails**: `DbtError` names the model or test — reproduce with
+`make dbt ARGS="build --select <model>"`. `QualityGateError` names the
+expectation and sample rows; the previous mart is back in place.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import dag, task
+
+from ecomlake.assets import table_asset
+from ecomlake.orchestration import default_args
+
+
+@dag(
+    dag_id="orders_marts",
+    schedule=[table_asset("silver.orders")],
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    dagrun_timeout=timedelta(hours=2),
+    default_args=default_args(),
+    tags=["orders", "dbt", "marts"],
+    doc_md=__doc__,
+)
+def orders_marts():
+    @task(outlets=[table_asset("staging.stg_orders__orders")])
+    def stg_orders__orders() -> dict:
+        from ecomlake.orchestration import fail_fast_on_data_errors
+        from ecomlake.pipeline import build_models
+
+        with fail_fast_on_data_errors():
+            return build_models("stg_orders__orders")
+
+    @task
+    def orders_daily() -> dict:
+        """Build the mart; remember the version it replaces, for the gate to restore."""
+        from ecomlake.orchestration import fail_fast_on_data_errors
+        from ecomlake.pipeline import build_mart
+
+        with fail_fast_on_data_errors():
+            return build_mart("marts.orders_daily")
+
+    @task(outlets=[table_asset("marts.orders_daily")])
+    def check_orders_daily(built: dict) -> dict:
+        from ecomlake.orchestration import fail_fast_on_data_errors
+        from ecomlake.pipeline import check_mart
+
+        with fail_fast_on_data_errors():
+            return check_mart("marts.orders_daily", built["previous_version"])
+
+    @task
+    def report(staging: dict, built: dict, checked: dict) -> None:
+        from ecomlake.pipeline import write_report
+
+        write_report("orders_marts", ("staging.stg_orders__orders", "marts.orders_daily"),
+                     {"staging": staging, "mart": built, "mart_check": checked})
+
+    staging = stg_orders__orders()
+    built = orders_daily()
+    checked = check_orders_daily(built)
+    staging >> built
+    report(staging, built, checked)
+
+
+orders_marts()

@@ -1,0 +1,69 @@
+"""Quality gates stop the chain at their hop and leave what analysts read intact."""
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from pyspark.sql import functions as F
+
+from ecomlake import pipeline
+from ecomlake.generator import generate
+from ecomlake.landing import READY_MARKER
+from expectations.gate import QualityGateError
+
+MART = "marts.orders_daily"
+
+
+@pytest.fixture(scope="module")
+def loaded(spark, cfg):
+    generate(cfg, ["orders"], date(2026, 7, 1), 1, 3, 0.003)
+    pipeline.ingest("orders")
+    pipeline.build_silver_orders()
+    pipeline.build_models("stg_orders__orders")
+    built = pipeline.build_mart(MART)
+    pipeline.check_mart(MART, built["previous_version"])
+
+
+def counts(spark) -> dict[str, int]:
+    return {t: spark.table(t).count() for t in ("bronze.orders", "quarantine.orders", "ops.ingested_files")}
+
+
+def test_a_mostly_broken_delivery_is_stopped_before_anything_is_written(loaded, spark, cfg):
+    folder = Path(cfg.landing_root) / "orders" / "2026-07-15"
+    folder.mkdir(parents=True)
+    good = json.dumps({"op": "c", "ts_ms": 1, "before": None, "after": {
+        "order_id": "OX1", "user_id": "U1", "channel": "app", "status": "created",
+        "created_at": "2026-07-15T00:00:00.000Z", "updated_at": "2026-07-15T00:00:00.000Z", "total_fen": 1}})
+    (folder / "orders-2026-07-15-part-0001.jsonl").write_text(good + "\n" + "{truncated\n" * 9)
+    (folder / READY_MARKER).write_text("{}")
+    before = counts(spark)
+    try:
+        with pytest.raises(QualityGateError, match=r"landing\.orders.*expect_column_values_to_be_null on reason"):
+            pipeline.ingest("orders")
+        assert counts(spark) == before
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_a_mart_that_fails_its_gate_is_restored_to_the_previous_version(loaded, spark):
+    good = spark.table(MART).orderBy("order_date", "channel").collect()
+    version = spark.sql(f"DESCRIBE HISTORY {MART} LIMIT 1").first()["version"]
+    spark.sql(f"INSERT INTO {MART} SELECT order_date, 'fax', 1, 1, 1, -100, 1, -100 FROM {MART} LIMIT 1")
+    with pytest.raises(QualityGateError, match="gmv_fen"):
+        pipeline.check_mart(MART, version)
+    assert spark.table(MART).orderBy("order_date", "channel").collect() == good
+    assert spark.table(MART).where(F.col("channel") == "fax").count() == 0
+
+
+def test_the_file_notifier_records_who_failed_and_why(cfg):
+    from ecomlake.notify import FileNotifier
+
+    ti = SimpleNamespace(dag_id="ingest_orders", task_id="load_bronze", run_id="r1", try_number=3)
+    FileNotifier().notify({"ti": ti, "exception": QualityGateError("bronze.orders: 1 critical expectation")})
+    alerts = (cfg.var_dir / "alerts" / "alerts.jsonl").read_text().splitlines()
+    alert = json.loads(alerts[-1])
+    assert (alert["dag_id"], alert["task_id"], alert["try_number"]) == ("ingest_orders", "load_bronze", 3)
+    assert alert["error"].startswith("QualityGateError: bronze.orders")
