@@ -51,25 +51,21 @@ def orders_marts():
             return build_mart("marts.orders_daily")
 
     @task(outlets=[table_asset("marts.orders_daily")])
-    def check_orders_daily(built: dict) -> dict:
+    def check_orders_daily(staging: dict, built: dict) -> dict:
+        """Gate the mart (restoring it on failure), then report the run."""
         from ecomlake.orchestration import fail_fast_on_data_errors
-        from ecomlake.pipeline import check_mart
+        from ecomlake.pipeline import check_mart, write_report
 
         with fail_fast_on_data_errors():
-            return check_mart("marts.orders_daily", built["previous_version"])
-
-    @task
-    def report(staging: dict, built: dict, checked: dict) -> None:
-        from ecomlake.pipeline import write_report
-
+            checked = check_mart("marts.orders_daily", built["previous_version"])
         write_report("orders_marts", ("staging.stg_orders__orders", "marts.orders_daily"),
                      {"staging": staging, "mart": built, "mart_check": checked})
+        return checked
 
     staging = stg_orders__orders()
     built = orders_daily()
-    checked = check_orders_daily(built)
     staging >> built
-    report(staging, built, checked)
+    check_orders_daily(staging, built)
 
 
 orders_marts()

@@ -31,6 +31,9 @@ def _sqs_trigger(cfg: Settings, source: str):
     return SqsSensorTrigger(
         sqs_queue=cfg.events["queue_url"].replace("{source}", source),
         aws_conn_id=cfg.events.get("aws_conn_id", "aws_default"),
+        # Only S3 object notifications count: the s3:TestEvent sent on configuration has no Records.
+        message_filtering="jsonpath",
+        message_filtering_config="Records[*].s3.object.key",
         waiter_delay=5,
     )
 
