@@ -32,9 +32,11 @@ def test_aws_profile_resolves_to_s3_when_configured(monkeypatch):
     monkeypatch.setenv("ECOMLAKE_BUCKET", "shop-lake")
     monkeypatch.setenv("ECOMLAKE_METASTORE_JDBC_URL", "jdbc:postgresql://db/metastore")
     monkeypatch.setenv("ECOMLAKE_SQL_HOST", "thrift.internal")
+    monkeypatch.setenv("ECOMLAKE_ARRIVALS_QUEUE_PREFIX", "https://sqs.cn-north-1.amazonaws.com.cn/1/arrivals-")
     cfg = load_settings("aws")
     assert cfg.lake_root == "s3a://shop-lake/lake"
     assert not cfg.metastore.managed
+    assert cfg.events["queue_url"] == "https://sqs.cn-north-1.amazonaws.com.cn/1/arrivals-{source}"
 
 
 def test_unknown_profile_lists_the_known_ones():
