@@ -19,7 +19,7 @@ PROJECT_DIR = REPO_ROOT / "dbt_project"
 
 
 class DbtError(RuntimeError):
-    """A dbt command failed; the message names the failing nodes."""
+    """A model or test failed: a data error, not worth retrying. The message names the nodes."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,10 @@ def run_dbt(*args: str) -> list[NodeResult]:
     ]
     for r in results:
         log.info("dbt %-45s %s", r.name, r.status)
+    if outcome.exception is not None:
+        # dbt itself could not run (metastore, Spark, parse): possibly transient, so retryable.
+        raise RuntimeError(f"dbt {' '.join(args)} could not run: {outcome.exception}") from outcome.exception
     if not outcome.success:
         failed = [f"{r.name}: {r.message}" for r in results if r.status not in ("success", "pass", "skipped")]
-        raise DbtError(f"dbt {' '.join(args)} failed: {'; '.join(failed) or outcome.exception}")
+        raise DbtError(f"dbt {' '.join(args)} failed: {'; '.join(failed)}")
     return results

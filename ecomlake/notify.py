@@ -1,8 +1,8 @@
 """Failure notifiers: who hears about a failed task once its retries are spent.
 
-:func:`failure_notifier` returns the notifier the environment asks for: a
-webhook when ``ECOMLAKE_ALERT_WEBHOOK`` is set, else a JSON-lines file under
-``<var>/alerts/``, which is also what an engineer tails locally.
+Every alert goes to a JSON-lines file under ``<var>/alerts/`` (what an
+engineer tails locally) and, when ``ECOMLAKE_ALERT_WEBHOOK`` is set, to that
+webhook too.
 """
 
 from __future__ import annotations
@@ -62,6 +62,21 @@ class WebhookNotifier(BaseNotifier):
             log.info("alert posted to webhook: HTTP %s", response.status)
 
 
+class AlertNotifier(BaseNotifier):
+    """Always records the alert in the file; also posts it when ``ECOMLAKE_ALERT_WEBHOOK`` is set.
+
+    The choice is made when the failure happens, not when the DAG is parsed,
+    and a webhook that is down does not lose the alert.
+    """
+
+    def notify(self, context) -> None:
+        FileNotifier().notify(context)
+        if url := os.environ.get("ECOMLAKE_ALERT_WEBHOOK"):
+            try:
+                WebhookNotifier(url).notify(context)
+            except OSError as error:
+                log.error("alert webhook failed (%s); the alert is in the alerts file", error)
+
+
 def failure_notifier() -> BaseNotifier:
-    url = os.environ.get("ECOMLAKE_ALERT_WEBHOOK")
-    return WebhookNotifier(url) if url else FileNotifier()
+    return AlertNotifier()

@@ -26,8 +26,15 @@ def hmac_key(cfg: Settings) -> bytes:
     path = cfg.var_dir / "secrets" / "hmac.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_hex(32))
+        candidate = path.with_name(f".hmac.key.{os.getpid()}")
+        candidate.write_text(secrets.token_hex(32))
+        candidate.chmod(0o600)
+        try:
+            os.link(candidate, path)  # atomic: concurrent tasks all end up with the first key
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink()
     return path.read_text().strip().encode("utf-8")
 
 

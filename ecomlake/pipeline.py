@@ -20,6 +20,7 @@ from ecomlake.spark import get_spark
 
 log = logging.getLogger(__name__)
 
+
 def _docs_dir() -> Path:
     return settings().var_dir / "quality" / "data_docs"
 
@@ -28,9 +29,9 @@ def replay(source: str, first_day: str, last_day: str) -> list[str]:
     """Backfill: make the deliveries of ``first_day``..``last_day`` pending again, for the next ingest."""
     from spark_jobs import bronze, silver_orders
 
-    batches = [f"{source}/{day}" for day in ready_deliveries(settings(), source) if first_day <= day <= last_day]
-    bronze.forget(get_spark(), source, silver_orders.TABLE, batches)
-    log.info("replaying %d deliveries of %s: %s", len(batches), source, ", ".join(batches) or "none")
+    deliveries = [f"{source}/{day}" for day in ready_deliveries(settings(), source) if first_day <= day <= last_day]
+    batches = bronze.forget(get_spark(), source, silver_orders.TABLE, deliveries)
+    log.info("replaying %d deliveries of %s: %s", len(deliveries), source, ", ".join(deliveries) or "none")
     return batches
 
 

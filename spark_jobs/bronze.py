@@ -8,6 +8,7 @@ half-way is re-run from the ledger and overwrites what it had written.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,9 +62,8 @@ def _checks(contract: Contract) -> list[tuple[Column, Column]]:
     ]
     for spec in contract.fields:
         value = row[spec.name]
-        if spec.is_scalar:
-            delivered = F.get_json_object(raw_row, f"$.{spec.name}").isNotNull()
-            checks.append((delivered & value.isNull(), F.lit(f"{Reason.BAD_TYPE}:{spec.name}")))
+        delivered = F.get_json_object(raw_row, f"$.{spec.name}").isNotNull()
+        checks.append((delivered & value.isNull(), F.lit(f"{Reason.BAD_TYPE}:{spec.name}")))
         if spec.required:
             checks.append((value.isNull(), F.lit(f"{Reason.MISSING_REQUIRED}:{spec.name}")))
         if spec.allowed:
@@ -96,9 +96,13 @@ def to_quarantine(validated: DataFrame) -> DataFrame:
     )
 
 
+def _sql_list(values: list[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
 def _replace_files(df: DataFrame, table: str, files: list[str]) -> None:
     """Atomically replace exactly the rows that came from ``files``."""
-    quoted = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+    quoted = _sql_list(files)
     DeltaTable.createIfNotExists(df.sparkSession).tableName(table).addColumns(df.schema).execute()
     (df.write.format("delta").mode("overwrite")
        .option("replaceWhere", f"_source_file IN ({quoted})")
@@ -129,15 +133,23 @@ def landed_files(cfg: Settings, source: str, day: str | None = None) -> list[str
     return sorted(str(p.relative_to(root)) for p in root.glob(pattern))
 
 
-def load(spark: SparkSession, cfg: Settings, contract: Contract, files: list[str], batch_id: str,
+def batch_id_for(delivery: str, files: list[str]) -> str:
+    """``<source>/<delivery date>/<digest of its new files>``: the same files always make the same
+    batch (a retry after a crash), a file added to a delivery later makes a new one."""
+    digest = hashlib.sha256("\n".join(sorted(files)).encode()).hexdigest()[:12]
+    return f"{delivery}/{digest}"
+
+
+def load(spark: SparkSession, cfg: Settings, contract: Contract, files: list[str], delivery: str,
          gate: Callable[[DataFrame], None] | None = None) -> BronzeResult:
-    """Ingest the not-yet-ingested ``files`` into ``bronze.<source>`` and ``quarantine.<source>``.
+    """Ingest the not-yet-ingested ``files`` of ``delivery`` (``<source>/<date>``) into bronze and quarantine.
 
     ``gate`` sees the validated batch before anything is written: when it raises,
     no table changes and the files stay pending.
     """
     done = ingested_files(spark, contract.source)
     new = [f for f in files if f not in done]
+    batch_id = batch_id_for(delivery, new)
     result = BronzeResult(contract.source, batch_id, new, [f for f in files if f in done])
     if not new:
         log.info("%s: nothing new (%d files already ingested)", contract.source, len(files))
@@ -191,16 +203,20 @@ def mark_applied(spark: SparkSession, target: str, batch_ids: list[str]) -> None
         .execute())
 
 
-def forget(spark: SparkSession, source: str, target: str, batch_ids: list[str]) -> None:
-    """Make batches pending again (a replay): their files are re-read, ``target`` re-applies them.
+def forget(spark: SparkSession, source: str, target: str, deliveries: list[str]) -> list[str]:
+    """Make the batches of ``deliveries`` pending again (a replay); returns their batch ids.
 
     The tables themselves are untouched here: re-loading a file replaces its own
     rows, and re-applying a batch to silver is a no-op for changes it already has.
     """
-    if not batch_ids:
-        return
-    quoted = ", ".join("'" + b.replace("'", "''") + "'" for b in batch_ids)
     ingested_files(spark, source)
     pending_batches(spark, source, target)  # both ledgers exist from here on
-    spark.sql(f"DELETE FROM {LEDGER} WHERE source = '{source}' AND batch_id IN ({quoted})")
-    spark.sql(f"DELETE FROM {APPLIED} WHERE target = '{target}' AND batch_id IN ({quoted})")
+    if not deliveries:
+        return []
+    prefixes = " OR ".join(f"startswith(batch_id, '{d.replace(chr(39), chr(39) * 2)}/')" for d in deliveries)
+    batches = sorted(r.batch_id for r in spark.table(LEDGER).where(f"source = '{source}' AND ({prefixes})")
+                     .select("batch_id").distinct().collect())
+    if batches:
+        spark.sql(f"DELETE FROM {LEDGER} WHERE source = '{source}' AND batch_id IN ({_sql_list(batches)})")
+        spark.sql(f"DELETE FROM {APPLIED} WHERE target = '{target}' AND batch_id IN ({_sql_list(batches)})")
+    return batches

@@ -41,10 +41,6 @@ class Field:
     allowed: tuple[str, ...] = ()
     min: int | None = None
 
-    @property
-    def is_scalar(self) -> bool:
-        return "<" not in self.type
-
 
 @dataclass(frozen=True)
 class Contract:

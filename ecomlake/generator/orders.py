@@ -21,7 +21,9 @@ CHANNEL_WEIGHTS = (30, 20, 10, 15, 10, 10, 5)
 ORDERS_PER_DAY_AT_SCALE_1 = 100_000
 USERS_AT_SCALE_1 = 500_000
 SKUS_AT_SCALE_1 = 20_000
-LATEST_CHANGE_DAYS = 3  # status changes of an order reach the OMS feed within this many days
+# An order's last status change comes at most ~4 days after it is placed (paid, shipped
+# within a day, delivered within two, refunded), plus one day of late delivery.
+LATEST_CHANGE_DAYS = 6
 CITIES = ("上海市浦东新区", "北京市朝阳区", "广州市天河区", "成都市武侯区", "杭州市西湖区", "武汉市洪山区")
 
 

@@ -51,8 +51,8 @@ def test_quarantine_equals_the_bad_record_manifest(first_run, spark, cfg):
     expected = {(b["record_hash"], b["reason"]) for m in manifests for b in m["bad_records"]}
     got = {(r._record_hash, r.reason) for r in spark.table("quarantine.orders").collect()}
     assert expected and got == expected
-    this_run = [b for m in manifests if f"orders/{m['day']}" in first_run["ingest"]["batches"]
-                for b in m["bad_records"]]
+    days = {batch.split("/")[1] for batch in first_run["ingest"]["batches"]}
+    this_run = [b for m in manifests if m["day"] in days for b in m["bad_records"]]
     assert sum(first_run["ingest"]["quarantined"].values()) == len(this_run) > 0
 
 
@@ -91,7 +91,7 @@ def test_rerun_and_redelivery_change_nothing(first_run, spark, cfg):
 def test_backfilling_past_days_leaves_the_same_tables(first_run, spark, cfg):
     before = {t: fingerprint(spark, t) for t in TABLES}
     replayed = pipeline.replay("orders", START.isoformat(), date(2026, 10, 2).isoformat())
-    assert replayed == ["orders/2026-10-01", "orders/2026-10-02"]
+    assert [b.rsplit("/", 1)[0] for b in replayed] == ["orders/2026-10-01", "orders/2026-10-02"]
     again = run_chain()
     assert again["ingest"]["batches"] == replayed
     assert again["silver"]["batches_applied"] == replayed

@@ -67,3 +67,13 @@ def test_the_file_notifier_records_who_failed_and_why(cfg):
     alert = json.loads(alerts[-1])
     assert (alert["dag_id"], alert["task_id"], alert["try_number"]) == ("ingest_orders", "load_bronze", 3)
     assert alert["error"].startswith("QualityGateError: bronze.orders")
+
+
+def test_an_unreachable_webhook_does_not_lose_the_alert(cfg, monkeypatch):
+    from ecomlake.notify import failure_notifier
+
+    monkeypatch.setenv("ECOMLAKE_ALERT_WEBHOOK", "http://127.0.0.1:9/hook")  # discard port: refused
+    ti = SimpleNamespace(dag_id="orders_marts", task_id="check_orders_daily", run_id="r2", try_number=1)
+    failure_notifier().notify({"ti": ti, "exception": RuntimeError("boom")})
+    alert = json.loads((cfg.var_dir / "alerts" / "alerts.jsonl").read_text().splitlines()[-1])
+    assert (alert["dag_id"], alert["error"]) == ("orders_marts", "RuntimeError: boom")
