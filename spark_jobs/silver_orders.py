@@ -69,15 +69,21 @@ def transform(bronze: DataFrame, hmac_key: bytes) -> DataFrame:
     )
 
 
-def merge(spark: SparkSession, changes: DataFrame) -> None:
-    """Apply changes newer than what silver holds; deletes remove the order."""
+def _rank_sql(alias: str) -> str:
+    cases = " ".join(f"WHEN '{name}' THEN {rank}" for name, rank in STATUS_RANK.items())
+    return f"CASE {alias}.status {cases} END"
+
+
+def merge(spark: SparkSession, changes: DataFrame, table: str = TABLE) -> None:
+    """Apply changes newer than what silver holds (same order as :func:`latest_changes`); deletes delete."""
     columns = [c for c in changes.columns if c != "_op"]
-    DeltaTable.createIfNotExists(spark).tableName(TABLE).addColumns(
+    DeltaTable.createIfNotExists(spark).tableName(table).addColumns(
         changes.select(*columns).schema
     ).execute()
-    newer = "s._changed_at_ms > t._changed_at_ms"
+    newer = (f"(s._changed_at_ms > t._changed_at_ms OR (s._changed_at_ms = t._changed_at_ms"
+             f" AND {_rank_sql('s')} > {_rank_sql('t')}))")
     (
-        DeltaTable.forName(spark, TABLE).alias("t")
+        DeltaTable.forName(spark, table).alias("t")
         .merge(changes.alias("s"), "t.order_id = s.order_id")
         .whenMatchedDelete(condition=f"s._op = 'd' AND {newer}")
         .whenMatchedUpdate(condition=f"s._op <> 'd' AND {newer}",

@@ -7,7 +7,7 @@ from pyspark.sql import functions as F
 
 from ecomlake.contracts import load_contract
 from ecomlake.pii import hmac_sha256
-from spark_jobs.silver_orders import latest_changes, transform
+from spark_jobs.silver_orders import latest_changes, merge, transform
 
 KEY = b"unit-test-key"
 ROW_TYPE = "struct<" + ", ".join(f"`{f.name}`: {f.type}" for f in load_contract("orders").fields) + ">"
@@ -51,3 +51,17 @@ def test_hmac_handles_unicode_and_null(spark):
     df = spark.createDataFrame([("上海市浦东新区",), (None,)], "v string")
     tokens = [r.t for r in df.select(hmac_sha256(F.col("v"), KEY).alias("t")).collect()]
     assert tokens == [hmac.new(KEY, "上海市浦东新区".encode(), hashlib.sha256).hexdigest(), None]
+
+
+def test_merge_across_batches_never_rolls_an_order_back(spark):
+    """Batches arrive out of order: silver keeps the newest change by event time, then lifecycle."""
+    table = "ops.silver_merge_under_test"
+    spark.sql(f"DROP TABLE IF EXISTS {table}")
+    batches = [[change(spark, "u", 200, "O1", "paid")],
+               [change(spark, "c", 100, "O1", "created")],         # late, older: ignored
+               [change(spark, "u", 200, "O1", "created")],         # same ms, earlier status: ignored
+               [change(spark, "u", 200, "O1", "cancelled"), change(spark, "c", 50, "O2", "created")]]
+    for rows in batches:
+        merge(spark, transform(bronze(spark, rows), KEY), table)
+    state = {r.order_id: (r.status, r._changed_at_ms) for r in spark.table(table).collect()}
+    assert state == {"O1": ("cancelled", 200), "O2": ("created", 50)}
