@@ -16,24 +16,18 @@ task. An alert is in `var/alerts/alerts.jsonl` (or your webhook).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from airflow.sdk import Param, dag, task
 
 from ecomlake.assets import landing_asset, table_asset
-from ecomlake.orchestration import default_args
+from ecomlake.orchestration import dag_settings
 
 
 @dag(
     dag_id="ingest_orders",
     schedule=[landing_asset("orders")],
-    start_date=datetime(2026, 1, 1),
-    catchup=False,
-    max_active_runs=1,
-    dagrun_timeout=timedelta(hours=2),
-    default_args=default_args(),
     tags=["orders", "ingestion", "bronze", "silver"],
     doc_md=__doc__,
+    **dag_settings(),
     params={
         "replay_from": Param(None, type=["null", "string"], format="date",
                              description="Backfill: re-ingest deliveries from this date (YYYY-MM-DD)..."),

@@ -13,24 +13,18 @@ expectation and sample rows; the previous mart is back in place.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from airflow.sdk import dag, task
 
 from ecomlake.assets import table_asset
-from ecomlake.orchestration import default_args
+from ecomlake.orchestration import dag_settings
 
 
 @dag(
     dag_id="orders_marts",
     schedule=[table_asset("silver.orders")],
-    start_date=datetime(2026, 1, 1),
-    catchup=False,
-    max_active_runs=1,
-    dagrun_timeout=timedelta(hours=2),
-    default_args=default_args(),
     tags=["orders", "dbt", "marts"],
     doc_md=__doc__,
+    **dag_settings(),
 )
 def orders_marts():
     @task(outlets=[table_asset("staging.stg_orders__orders")])

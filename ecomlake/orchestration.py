@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from ecomlake.notify import failure_notifier
 
@@ -19,6 +19,17 @@ def default_args() -> dict:
         "max_retry_delay": timedelta(minutes=10),
         "execution_timeout": timedelta(hours=1),
         "on_failure_callback": [failure_notifier()],
+    }
+
+
+def dag_settings() -> dict:
+    """``@dag`` arguments every platform DAG shares: event-driven, one run at a time, bounded."""
+    return {
+        "start_date": datetime(2026, 1, 1),
+        "catchup": False,
+        "max_active_runs": 1,
+        "dagrun_timeout": timedelta(hours=2),
+        "default_args": default_args(),
     }
 
 
