@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,6 +51,24 @@ class BronzeResult:
     quarantined: dict[str, int] = field(default_factory=dict)
 
 
+def _mistyped(spark_type: str, parsed: Column, delivered: Column) -> Column:
+    """Whether a delivered value did not fit its type (``from_json`` turned it, or part of it, into null).
+
+    For an array of structs ``from_json`` keeps the array and nulls only the
+    mistyped fields, so each element is compared key by key with the raw JSON.
+    """
+    if not spark_type.startswith("array<struct<"):
+        return delivered.isNotNull() & parsed.isNull()
+    known = F.array(*[F.lit(name) for name in re.findall(r"(\w+):", spark_type)])
+    raw_elements = F.from_json(delivered, "array<map<string,string>>")
+    parsed_elements = F.transform(parsed, lambda e: F.from_json(F.to_json(e), "map<string,string>"))
+    lost_a_value = F.zip_with(
+        parsed_elements, raw_elements,
+        lambda p, r: F.exists(F.map_keys(r), lambda k: F.array_contains(known, k) & r[k].isNotNull() & p[k].isNull()),
+    )
+    return delivered.isNotNull() & (parsed.isNull() | F.exists(lost_a_value, lambda lost: lost))
+
+
 def _checks(contract: Contract) -> list[tuple[Column, Column]]:
     """(failed?, reason) pairs in the order they are reported; the first failure wins."""
     row = F.coalesce(F.col("parsed.after"), F.col("parsed.before"))
@@ -62,11 +81,8 @@ def _checks(contract: Contract) -> list[tuple[Column, Column]]:
     ]
     for spec in contract.fields:
         value = row[spec.name]
-        # Scalars only: from_json keeps an array whose elements carry a mistyped field (that field
-        # becomes null), which needs an element-wise comparison with the raw JSON to detect.
-        if "<" not in spec.type:
-            delivered = F.get_json_object(raw_row, f"$.{spec.name}").isNotNull()
-            checks.append((delivered & value.isNull(), F.lit(f"{Reason.BAD_TYPE}:{spec.name}")))
+        delivered = F.get_json_object(raw_row, f"$.{spec.name}")
+        checks.append((_mistyped(spec.type, value, delivered), F.lit(f"{Reason.BAD_TYPE}:{spec.name}")))
         if spec.required:
             checks.append((value.isNull(), F.lit(f"{Reason.MISSING_REQUIRED}:{spec.name}")))
         if spec.allowed:
