@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 from pyspark.sql import DataFrame
-from pyspark.sql import functions as F
 
 from ecomlake.contracts import CDC_OPS, load_contract
 from expectations.contract_rules import from_contract
 from expectations.gate import CRITICAL, WARNING
+from spark_jobs.bronze import changed_row
 
 CONTRACT = load_contract("orders")
 
@@ -16,7 +16,7 @@ CONTRACT = load_contract("orders")
 def bronze_view(bronze: DataFrame) -> DataFrame:
     """One flat row per change event: the envelope plus the row it carries."""
     return bronze.select(
-        "op", "ts_ms", F.when(F.col("op") == "d", F.col("before")).otherwise(F.col("after")).alias("row")
+        "op", "ts_ms", changed_row().alias("row")
     ).select("op", "ts_ms", "row.*")
 
 

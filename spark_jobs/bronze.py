@@ -128,8 +128,18 @@ def _replace_files(df: DataFrame, table: str, files: list[str]) -> None:
        .saveAsTable(table))
 
 
-def ingested_files(spark: SparkSession, source: str) -> set[str]:
+def changed_row() -> Column:
+    """The row a change event carries: ``before`` for a delete, else ``after``."""
+    return F.when(F.col("op") == "d", F.col("before")).otherwise(F.col("after"))
+
+
+def _ensure_ledgers(spark: SparkSession) -> None:
     DeltaTable.createIfNotExists(spark).tableName(LEDGER).addColumns(LEDGER_SCHEMA).execute()
+    DeltaTable.createIfNotExists(spark).tableName(APPLIED).addColumns(APPLIED_SCHEMA).execute()
+
+
+def ingested_files(spark: SparkSession, source: str) -> set[str]:
+    _ensure_ledgers(spark)
     rows = spark.table(LEDGER).where(F.col("source") == source).select("source_file").collect()
     return {r.source_file for r in rows}
 
@@ -204,8 +214,7 @@ def load(spark: SparkSession, cfg: Settings, contract: Contract, files: list[str
 
 def pending_batches(spark: SparkSession, source: str, target: str) -> list[str]:
     """Bronze batches of ``source`` that ``target`` has not applied yet (a crash-safe hand-over)."""
-    ingested_files(spark, source)  # creates the ledger on first use
-    DeltaTable.createIfNotExists(spark).tableName(APPLIED).addColumns(APPLIED_SCHEMA).execute()
+    _ensure_ledgers(spark)
     loaded = spark.table(LEDGER).where(F.col("source") == source).select("batch_id").distinct()
     applied = spark.table(APPLIED).where(F.col("target") == target).select("batch_id")
     return sorted(r.batch_id for r in loaded.join(applied, on="batch_id", how="left_anti").collect())
@@ -228,8 +237,7 @@ def forget(spark: SparkSession, source: str, target: str, deliveries: list[str])
     The tables themselves are untouched here: re-loading a file replaces its own
     rows, and re-applying a batch to silver is a no-op for changes it already has.
     """
-    ingested_files(spark, source)
-    pending_batches(spark, source, target)  # both ledgers exist from here on
+    _ensure_ledgers(spark)
     if not deliveries:
         return []
     prefixes = " OR ".join(f"startswith(batch_id, '{d.replace(chr(39), chr(39) * 2)}/')" for d in deliveries)

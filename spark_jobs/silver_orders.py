@@ -12,6 +12,7 @@ from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from ecomlake.pii import hmac_sha256
+from spark_jobs.bronze import changed_row
 
 TABLE = "silver.orders"
 STATUS_RANK = {"created": 0, "paid": 1, "shipped": 2, "delivered": 3, "cancelled": 4, "refunded": 5}
@@ -31,7 +32,7 @@ def latest_changes(bronze: DataFrame) -> DataFrame:
         "ts_ms",
         "_record_hash",
         "_batch_id",
-        F.when(F.col("op") == "d", F.col("before")).otherwise(F.col("after")).alias("row"),
+        changed_row().alias("row"),
     ).select("op", "ts_ms", "_record_hash", "_batch_id", "row.*")
     newest_first = Window.partitionBy("order_id").orderBy(
         F.col("ts_ms").desc(), _status_rank("status").desc(), F.col("_record_hash").desc()
