@@ -1,9 +1,13 @@
-"""Deterministic synthetic deliveries with ground truth beside them.
+"""Deterministic synthetic deliveries for the ten sources, with ground truth beside them.
 
-A delivery is written to ``<landing>/<source>/<date>/`` part by part, each part
-renamed into place when complete, then a ``_READY`` marker, then its arrival is
-announced (see :mod:`ecomlake.landing`). The ground truth (good keys, every deliberately bad
-record with its reason) goes to ``<truth>/<source>/<date>/manifest.json``.
+Each source module has ``deliver(day: Day) -> Iterable[DeliveryFile]``: the
+files the source system puts into landing on ``day.day``, as a pure function of
+(seed, scale, first day of the history, day). This package writes them in the
+source's native format (from its contract): each file renamed into place when
+complete, then a ``_READY`` marker, then the arrival is announced (see
+:mod:`ecomlake.landing`). Ground truth goes to ``<truth>/<source>/<date>/manifest.json``
+(every deliberately bad record with its reason, the good keys) and, for the whole
+history, ``<truth>/identity.csv`` (which identifier belongs to which real person).
 """
 
 from __future__ import annotations
@@ -11,18 +15,41 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 from ecomlake.config import Settings
-from ecomlake.generator import orders
+from ecomlake.contracts import Contract, load_contract
+from ecomlake.generator.model import DAY_ORDER, Day, DeliveryFile, Record
 from ecomlake.landing import READY_MARKER, announce_arrival
 
 log = logging.getLogger(__name__)
 
-LINES_PER_PART = 50_000
-DELIVERIES = {"orders": orders.delivery}
+__all__ = ["Day", "DeliveryFile", "Record", "generate", "write_delivery", "generated_keys", "SOURCES"]
+
+
+def _generators() -> dict:
+    """Source name → its generator module (``deliver(day)``, optionally ``truth(day)``)."""
+    from ecomlake.generator import (
+        ad_spend,
+        clickstream,
+        coupons,
+        inventory,
+        logistics,
+        orders,
+        payments,
+        products,
+        service,
+        users,
+    )
+
+    modules = (users, products, inventory, orders, payments, clickstream, ad_spend, coupons, service, logistics)
+    return {module.__name__.rsplit(".", 1)[1]: module for module in modules}
+
+
+SOURCES = DAY_ORDER
 
 
 @dataclass(frozen=True)
@@ -36,55 +63,106 @@ class DeliveryReport:
 
 
 def record_hash(text: str) -> str:
-    """The record hash bronze stores: SHA-256 of the line as delivered (UTF-8)."""
+    """The record hash bronze stores: SHA-256 of the record as delivered (UTF-8)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    write(tmp)
     tmp.replace(path)
 
 
-def _part_path(source: str, day: date, line_index: int) -> str:
-    """Landing-relative path of the part file that holds line ``line_index``."""
-    part = line_index // LINES_PER_PART + 1
-    return f"{source}/{day.isoformat()}/{source}-{day.isoformat()}-part-{part:04d}.jsonl"
+def _write_text(path: Path, records: list[Record], header: str | None) -> None:
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        if header is not None:
+            out.write(header + "\n")
+        for record in records:
+            out.write(record.text + "\n")
 
 
-def write_delivery(cfg: Settings, source: str, day: date, seed: int, scale: float) -> DeliveryReport:
-    lines = DELIVERIES[source](day, seed, scale)
-    landing = Path(cfg.landing_root)
-    (landing / source / day.isoformat()).mkdir(parents=True, exist_ok=True)
-    files = []
-    for start in range(0, len(lines), LINES_PER_PART):
-        files.append(_part_path(source, day, start))
-        part = lines[start : start + LINES_PER_PART]
-        _write_atomically(landing / files[-1], "".join(f"{line.text}\n" for line in part))
-    bad = [
-        {"file": _part_path(source, day, i), "record_hash": record_hash(line.text),
-         "reason": line.bad_reason}
-        for i, line in enumerate(lines) if line.bad_reason
-    ]
-    keys = sorted({line.order_id for line in lines if not line.bad_reason and line.order_id})
-    truth = Path(cfg.truth_root) / source / day.isoformat()
+def _write_parquet(path: Path, records: list[Record], contract: Contract) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ecomlake.generator.model import arrow_type
+
+    schema = pa.schema([pa.field(f.name, arrow_type(f.type)) for f in contract.fields])
+    rows = [record.row for record in records]
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
+
+
+def _write_file(folder: Path, file: DeliveryFile, contract: Contract) -> list[Record]:
+    records = list(file.records)
+    if contract.format == "parquet":
+        _write_atomically(folder / file.name, lambda tmp: _write_parquet(tmp, records, contract))
+    else:
+        _write_atomically(folder / file.name, lambda tmp: _write_text(tmp, records, file.header))
+    return records
+
+
+def write_delivery(cfg: Settings, source: str, day: Day) -> DeliveryReport:
+    """Write one source's delivery for ``day`` into landing, its truth manifest, then ``_READY``."""
+    contract = load_contract(source)
+    folder = Path(cfg.landing_root) / source / day.day.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    files, bad, keys, lines = [], [], set(), 0
+    generator = _generators()[source]
+    for file in generator.deliver(day):
+        relative = f"{source}/{day.day.isoformat()}/{file.name}"
+        records = _write_file(folder, file, contract)
+        files.append(relative)
+        lines += len(records)
+        for record in records:
+            if record.bad_reason:
+                bad.append({"file": relative, "record_hash": record_hash(record.text), "reason": record.bad_reason})
+            elif record.key is not None:
+                keys.add(record.key)
+    truth = Path(cfg.truth_root) / source / day.day.isoformat()
     truth.mkdir(parents=True, exist_ok=True)
-    manifest = {"source": source, "day": day.isoformat(), "seed": seed, "scale": scale,
-                "files": files, "lines": len(lines), "bad_records": bad, "keys": keys}
-    _write_atomically(truth / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
-    marker = landing / source / day.isoformat() / READY_MARKER
-    _write_atomically(marker, json.dumps({"files": files, "lines": len(lines)}))
+    manifest = {"source": source, "day": day.day.isoformat(), "seed": day.seed, "scale": day.scale,
+                "first_day": day.first_day.isoformat(), "files": files, "lines": lines,
+                "bad_records": bad, "keys": sorted(keys)}
+    if hasattr(generator, "truth"):  # what else the source hid in the data (e.g. brushing rings)
+        manifest.update(generator.truth(day))
+    _write_atomically(truth / "manifest.json",
+                      lambda tmp: tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1)))
+    _write_atomically(folder / READY_MARKER, lambda tmp: tmp.write_text(json.dumps({"files": files, "lines": lines})))
     announce_arrival(cfg, source)
-    log.info("delivered %s %s: %d lines in %d files (%d bad)", source, day, len(lines), len(files), len(bad))
-    return DeliveryReport(source, day, files, len(lines), len(bad), len(keys))
+    log.info("delivered %s %s: %d records in %d files (%d bad)", source, day.day, lines, len(files), len(bad))
+    return DeliveryReport(source, day.day, files, lines, len(bad), len(keys))
 
 
-def generate(cfg: Settings, sources: list[str], start: date, days: int, seed: int, scale: float
-             ) -> list[DeliveryReport]:
+def write_identity_truth(cfg: Settings, seed: int, scale: float) -> Path:
+    """``<truth>/identity.csv``: identifier type, identifier, person, for every identifier the sources use."""
+    from ecomlake.generator.people import identity_rows
+
+    path = Path(cfg.truth_root) / "identity.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8") as out:
+            out.write("identifier_type,identifier,person_id\n")
+            for kind, value, person in identity_rows(seed, scale):
+                out.write(f"{kind},{value},{person}\n")
+
+    _write_atomically(path, write)
+    return path
+
+
+def days(start: date, count: int) -> Iterator[date]:
+    return (start + timedelta(days=offset) for offset in range(count))
+
+
+def generate(cfg: Settings, sources: list[str], start: date, count: int, seed: int, scale: float,
+             first_day: date | None = None) -> list[DeliveryReport]:
+    """Deliver ``count`` days of ``sources`` from ``start``; the history begins at ``first_day`` (default ``start``)."""
+    write_identity_truth(cfg, seed, scale)
+    ordered = [s for s in SOURCES if s in sources]
     return [
-        write_delivery(cfg, source, start + timedelta(days=offset), seed, scale)
-        for offset in range(days)
-        for source in sources
+        write_delivery(cfg, source, Day(day, seed, scale, first_day or start))
+        for day in days(start, count)
+        for source in ordered
     ]
 
 
@@ -94,3 +172,9 @@ def generated_keys(cfg: Settings, source: str) -> set[str]:
     for manifest in sorted((Path(cfg.truth_root) / source).glob("*/manifest.json")):
         keys.update(json.loads(manifest.read_text(encoding="utf-8"))["keys"])
     return keys
+
+
+def bad_records(cfg: Settings, source: str) -> list[dict]:
+    """Every deliberately bad record delivered so far for ``source``, with its reason."""
+    return [bad for manifest in sorted((Path(cfg.truth_root) / source).glob("*/manifest.json"))
+            for bad in json.loads(manifest.read_text(encoding="utf-8"))["bad_records"]]
