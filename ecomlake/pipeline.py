@@ -27,10 +27,11 @@ def _docs_dir() -> Path:
 
 def replay(source: str, first_day: str, last_day: str) -> list[str]:
     """Backfill: make the deliveries of ``first_day``..``last_day`` pending again, for the next ingest."""
-    from spark_jobs import bronze, silver_orders
+    from spark_jobs import bronze
 
+    contract = load_contract(source)
     deliveries = [f"{source}/{day}" for day in ready_deliveries(settings(), source) if first_day <= day <= last_day]
-    batches = bronze.forget(get_spark(), source, silver_orders.TABLE, deliveries)
+    batches = bronze.forget(get_spark(), source, contract.silver_table, deliveries)
     log.info("replaying %d deliveries of %s: %s", len(deliveries), source, ", ".join(deliveries) or "none")
     return batches
 
@@ -38,12 +39,11 @@ def replay(source: str, first_day: str, last_day: str) -> list[str]:
 def ingest(source: str) -> dict:
     """Load every ready delivery of ``source`` not yet in bronze, one batch per delivery date.
 
-    Each batch passes its quality gates (share of quarantined lines, then the
+    Each batch passes its quality gates (share of quarantined records, then the
     bronze suite) before it is written; a failed critical expectation leaves
     every table as it was.
     """
-    from expectations import orders as suites
-    from expectations.contract_rules import delivery_suite, delivery_view
+    from expectations.contract_rules import bronze_suite, bronze_view, delivery_suite, delivery_view
     from expectations.gate import check
     from spark_jobs import bronze
 
@@ -52,11 +52,12 @@ def ingest(source: str) -> dict:
 
     def gate(validated) -> None:
         gates.append(check(delivery_view(validated), f"landing.{source}", delivery_suite(contract), _docs_dir()))
-        gates.append(check(suites.bronze_view(bronze.to_bronze(validated)), f"bronze.{source}",
-                           suites.bronze_suite(), _docs_dir()))
+        gates.append(check(bronze_view(bronze.to_bronze(validated, contract), contract), f"bronze.{source}",
+                           bronze_suite(contract), _docs_dir()))
 
+    done = bronze.ingested_files(spark, source)
     loads = [
-        bronze.load(spark, cfg, contract, bronze.landed_files(cfg, source, day), f"{source}/{day}", gate)
+        bronze.load(spark, cfg, contract, bronze.landed_files(cfg, contract, day), f"{source}/{day}", done, gate)
         for day in ready_deliveries(cfg, source)
     ]
     return {
@@ -71,15 +72,31 @@ def ingest(source: str) -> dict:
     }
 
 
-def build_silver_orders() -> dict:
-    from ecomlake.pii import hmac_key
-    from spark_jobs import bronze, silver_orders
+def build_silver(source: str) -> dict:
+    """Apply the pending bronze batches of ``source`` to its silver table, then gate it.
 
-    spark = get_spark()
-    batches = bronze.pending_batches(spark, "orders", silver_orders.TABLE)
-    silver_orders.run(spark, batches, hmac_key(settings()))
-    bronze.mark_applied(spark, silver_orders.TABLE, batches)
-    return {"table": silver_orders.TABLE, "batches_applied": batches}
+    A failed critical expectation restores the silver table to the version it
+    had and leaves the batches pending.
+    """
+    from ecomlake.pii import hmac_key
+    from expectations.contract_rules import cross_checks, silver_suite, silver_view
+    from expectations.gate import QualityGateError, check
+    from spark_jobs import bronze, silver
+
+    spark, contract = get_spark(), load_contract(source)
+    table = contract.silver_table
+    batches = bronze.pending_batches(spark, source, table)
+    previous = _current_version(spark, table)
+    silver.run(spark, contract, batches, hmac_key(settings()))
+    try:
+        gates = [check(silver_view(spark.table(table), contract), table, silver_suite(contract), _docs_dir())]
+        gates += [check(view, name, rules, _docs_dir()) for name, view, rules in cross_checks(spark, contract)]
+    except QualityGateError:
+        _restore(spark, table, previous)
+        raise
+    bronze.mark_applied(spark, table, batches)
+    return {"table": table, "batches_applied": batches, "rows": spark.table(table).count(),
+            "expectations": _gates_summary(gates)}
 
 
 def build_models(select: str) -> dict:
@@ -91,6 +108,7 @@ def build_models(select: str) -> dict:
 
 
 def _mart_suite(table: str) -> list:
+    """The suite of a mart, from its dataset's module."""
     from expectations import orders
 
     return {"marts.orders_daily": orders.orders_daily_suite}[table]()

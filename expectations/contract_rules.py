@@ -1,30 +1,67 @@
-"""Expectations every source gets from its contract: required, allowed values, minimums, keys."""
+"""Expectations every source gets from its contract, for its delivery, bronze and silver tables.
+
+Business rules a contract cannot express live in one module per dataset
+(``expectations/<source>.py``: ``bronze_rules()``, ``silver_rules()``,
+``cross_checks(spark)``); :func:`bronze_suite` and :func:`silver_suite` add them.
+"""
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
+
 import great_expectations.expectations as gxe
 from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
 
-from ecomlake.contracts import Contract
-from expectations.gate import CRITICAL
+from ecomlake.contracts import CDC_OPS, Contract, Field
+from expectations.gate import CRITICAL, WARNING
+
+TOKEN_PATTERN = "^[0-9a-f]{64}$"
+FUTURE = "_event_in_future"
+# Device clocks drift: an event this far ahead of the load is still plausible.
+FUTURE_TOLERANCE = "INTERVAL 1 HOUR"
 
 
-def from_contract(contract: Contract) -> list:
-    """Column rules of the contract, all critical: bronze must hold only rows that obey them."""
+def _business_rules(contract: Contract) -> ModuleType | None:
+    try:
+        return importlib.import_module(f"expectations.{contract.source}")
+    except ModuleNotFoundError:
+        return None
+
+
+def _rules(contract: Contract, name: str) -> list:
+    module = _business_rules(contract)
+    return list(getattr(module, name)()) if module and hasattr(module, name) else []
+
+
+def from_contract(fields: tuple[Field, ...] | list[Field]) -> list:
+    """Column rules of the contract, all critical."""
     rules: list = []
-    for spec in contract.fields:
+    for spec in fields:
         if spec.required:
             rules.append(gxe.ExpectColumnValuesToNotBeNull(column=spec.name, severity=CRITICAL))
         if spec.allowed:
             rules.append(gxe.ExpectColumnValuesToBeInSet(column=spec.name, value_set=list(spec.allowed),
                                                          severity=CRITICAL))
-        if spec.min is not None:
-            rules.append(gxe.ExpectColumnValuesToBeBetween(column=spec.name, min_value=spec.min, severity=CRITICAL))
+        if spec.min is not None or spec.max is not None:
+            rules.append(gxe.ExpectColumnValuesToBeBetween(column=spec.name, min_value=spec.min, max_value=spec.max,
+                                                           severity=CRITICAL))
     return rules
 
 
+def _event_time(contract: Contract) -> F.Column:
+    if contract.is_cdc:
+        return F.timestamp_millis("ts_ms")
+    return F.col(contract.event_time).cast("timestamp")
+
+
+def _not_in_future(contract: Contract, event_time: F.Column) -> F.Column:
+    return (event_time > F.current_timestamp() + F.expr(FUTURE_TOLERANCE)).alias(FUTURE)
+
+
 def delivery_view(validated: DataFrame) -> DataFrame:
-    """Every delivered line with the reason it was rejected (null when accepted)."""
+    """Every delivered record with the reason it was rejected (null when accepted)."""
     return validated.select("_source_file", "reason")
 
 
@@ -34,3 +71,68 @@ def delivery_suite(contract: Contract) -> list:
         gxe.ExpectColumnValuesToBeNull(column="reason", mostly=1 - contract.max_quarantine_share,
                                        severity=CRITICAL),
     ]
+
+
+def bronze_view(bronze: DataFrame, contract: Contract) -> DataFrame:
+    """One flat row per record (a CDC event's envelope plus the row it carries), with the event-time check."""
+    if contract.is_cdc:
+        from spark_jobs.bronze import changed_row
+
+        bronze = bronze.select("op", "ts_ms", changed_row().alias("_r")).select("op", "ts_ms", "_r.*")
+    return bronze.withColumn(FUTURE, _not_in_future(contract, _event_time(contract)))
+
+
+def bronze_suite(contract: Contract) -> list:
+    envelope = [
+        gxe.ExpectColumnValuesToBeInSet(column="op", value_set=list(CDC_OPS), severity=CRITICAL),
+        gxe.ExpectColumnValuesToNotBeNull(column="ts_ms", severity=CRITICAL),
+    ] if contract.is_cdc else []
+    return [
+        *from_contract(contract.fields),
+        *envelope,
+        gxe.ExpectColumnValuesToBeInSet(column=FUTURE, value_set=[False], severity=CRITICAL),
+        *_rules(contract, "bronze_rules"),
+    ]
+
+
+def silver_view(silver: DataFrame, contract: Contract) -> DataFrame:
+    """The live rows of a silver table (CDC tombstones aside), with the event-time check."""
+    if contract.is_cdc:
+        silver = silver.where(~F.col("_is_deleted"))
+        event_time = F.timestamp_millis("_changed_at_ms")
+    else:
+        event_time = _event_time(contract)
+    return silver.withColumn(FUTURE, _not_in_future(contract, event_time))
+
+
+def _unchanged_in_silver(contract: Contract) -> list[Field]:
+    return [f for f in contract.fields if not f.pii and not f.name.endswith("_yuan")]
+
+
+def silver_suite(contract: Contract) -> list:
+    """Keys unique, contract rules on the columns silver keeps as they were, PII only as tokens."""
+    key_unique = ([gxe.ExpectColumnValuesToBeUnique(column=contract.key[0], severity=CRITICAL)]
+                  if len(contract.key) == 1 and contract.silver.history is None else
+                  [gxe.ExpectCompoundColumnsToBeUnique(
+                      column_list=[*contract.key, *(["valid_from"] if contract.silver.history else [])],
+                      severity=CRITICAL)])
+    tokens = [gxe.ExpectColumnValuesToMatchRegex(column=f"{f.name}_token", regex=TOKEN_PATTERN, severity=CRITICAL)
+              for f in contract.fields if f.pii and f.pii != "free_text"]
+    money = [gxe.ExpectColumnValuesToBeBetween(column=f.name.removesuffix("_yuan") + "_fen", min_value=0,
+                                               severity=CRITICAL)
+             for f in contract.fields if f.name.endswith("_yuan")]
+    return [
+        *key_unique,
+        *from_contract(_unchanged_in_silver(contract)),
+        *tokens,
+        *money,
+        gxe.ExpectColumnValuesToBeInSet(column=FUTURE, value_set=[False], severity=CRITICAL),
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=WARNING),
+        *_rules(contract, "silver_rules"),
+    ]
+
+
+def cross_checks(spark, contract: Contract) -> list[tuple[str, DataFrame, list]]:
+    """(name, view, expectations) of rules that span tables, run after the source's silver table is built."""
+    module = _business_rules(contract)
+    return list(module.cross_checks(spark)) if module and hasattr(module, "cross_checks") else []

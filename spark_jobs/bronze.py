@@ -23,6 +23,8 @@ from pyspark.sql import types as T
 
 from ecomlake.config import Settings
 from ecomlake.contracts import CDC_OPS, Contract, Reason
+from spark_jobs import readers
+from spark_jobs.readers import first_reason
 
 log = logging.getLogger(__name__)
 
@@ -51,61 +53,55 @@ class BronzeResult:
     quarantined: dict[str, int] = field(default_factory=dict)
 
 
-def _mistyped(spark_type: str, parsed: Column, delivered: Column) -> Column:
-    """Whether a delivered value did not fit its type (``from_json`` turned it, or part of it, into null).
+def _mistyped(spark_type: str, typed: Column, delivered: Column) -> Column:
+    """Whether a delivered value did not fit its type (parsing turned it, or part of it, into null).
 
     For an array of structs ``from_json`` keeps the array and nulls only the
     mistyped fields, so each element is compared key by key with the raw JSON.
     """
     if not spark_type.startswith("array<struct<"):
-        return delivered.isNotNull() & parsed.isNull()
+        return delivered.isNotNull() & typed.isNull()
     known = F.array(*[F.lit(name) for name in re.findall(r"(\w+):", spark_type)])
     raw_elements = F.from_json(delivered, "array<map<string,string>>")
-    parsed_elements = F.transform(parsed, lambda e: F.from_json(F.to_json(e), "map<string,string>"))
+    typed_elements = F.transform(typed, lambda e: F.from_json(F.to_json(e), "map<string,string>"))
     lost_a_value = F.zip_with(
-        parsed_elements, raw_elements,
+        typed_elements, raw_elements,
         lambda p, r: F.exists(F.map_keys(r), lambda k: F.array_contains(known, k) & r[k].isNotNull() & p[k].isNull()),
     )
-    return delivered.isNotNull() & (parsed.isNull() | F.exists(lost_a_value, lambda lost: lost))
+    return delivered.isNotNull() & (typed.isNull() | F.exists(lost_a_value, lambda lost: lost))
 
 
-def _checks(contract: Contract) -> list[tuple[Column, Column]]:
+def _checks(contract: Contract) -> list[tuple[Column, str]]:
     """(failed?, reason) pairs in the order they are reported; the first failure wins."""
-    row = F.coalesce(F.col("parsed.after"), F.col("parsed.before"))
-    raw_row = F.coalesce(
-        F.get_json_object("value", "$.after"), F.get_json_object("value", "$.before")
-    )
-    checks = [
-        (F.try_parse_json("value").isNull(), F.lit(Reason.MALFORMED_JSON.value)),
-        (~F.col("parsed.op").isin(*CDC_OPS) | F.col("parsed.op").isNull(), F.lit(Reason.UNKNOWN_OP.value)),
-    ]
+    checks: list[tuple[Column, str]] = [(F.col("_malformed").isNotNull(), F.col("_malformed"))]
+    if contract.is_cdc:
+        checks.append((~F.col("op").isin(*CDC_OPS) | F.col("op").isNull(), Reason.UNKNOWN_OP.value))
+        checks.append((F.col("ts_ms").isNull(), f"{Reason.MISSING_REQUIRED}:ts_ms"))
     for spec in contract.fields:
-        value = row[spec.name]
-        delivered = F.get_json_object(raw_row, f"$.{spec.name}")
-        checks.append((_mistyped(spec.type, value, delivered), F.lit(f"{Reason.BAD_TYPE}:{spec.name}")))
+        value = F.col(f"_row.`{spec.name}`")
+        checks.append((_mistyped(spec.type, value, F.col(f"_raw.`{spec.name}`")), f"{Reason.BAD_TYPE}:{spec.name}"))
         if spec.required:
-            checks.append((value.isNull(), F.lit(f"{Reason.MISSING_REQUIRED}:{spec.name}")))
+            checks.append((value.isNull(), f"{Reason.MISSING_REQUIRED}:{spec.name}"))
         if spec.allowed:
-            checks.append((~value.isin(*spec.allowed), F.lit(f"{Reason.NOT_ALLOWED}:{spec.name}")))
+            checks.append((~value.isin(*spec.allowed), f"{Reason.NOT_ALLOWED}:{spec.name}"))
         if spec.min is not None:
-            checks.append((value < spec.min, F.lit(f"{Reason.OUT_OF_RANGE}:{spec.name}")))
+            checks.append((value < spec.min, f"{Reason.OUT_OF_RANGE}:{spec.name}"))
+        if spec.max is not None:
+            checks.append((value > spec.max, f"{Reason.OUT_OF_RANGE}:{spec.name}"))
     return checks
 
 
-def validate(raw: DataFrame, contract: Contract) -> DataFrame:
-    """Parse each delivered line and name the first contract rule it breaks (null when none)."""
-    parsed = raw.withColumn("parsed", F.from_json("value", contract.envelope_ddl))
-    reason = F.lit(None).cast("string")
-    for failed, why in reversed(_checks(contract)):
-        reason = F.when(F.coalesce(failed, F.lit(False)), why).otherwise(reason)
-    return parsed.withColumn("reason", reason)
+def validate(records: DataFrame, contract: Contract) -> DataFrame:
+    """Name the first contract rule each record breaks (``reason``, null when none); see :mod:`readers`."""
+    return records.withColumn("reason", first_reason(_checks(contract)))
 
 
-def to_bronze(validated: DataFrame) -> DataFrame:
-    """Rows as delivered (the envelope) plus load metadata."""
+def to_bronze(validated: DataFrame, contract: Contract) -> DataFrame:
+    """Records as delivered (the CDC envelope, or the typed row) plus what the contract did not know, and load
+    metadata."""
+    payload = ["op", "ts_ms", "before", "after"] if contract.is_cdc else [f"_row.`{f.name}`" for f in contract.fields]
     return validated.where(F.col("reason").isNull()).select(
-        "parsed.op", "parsed.ts_ms", "parsed.before", "parsed.after",
-        "_source_file", "_record_hash", "_batch_id", "_ingested_at",
+        *payload, "_rescued_data", "_source_file", "_record_hash", "_batch_id", "_ingested_at",
     )
 
 
@@ -120,11 +116,12 @@ def _sql_list(values: list[str]) -> str:
 
 
 def _replace_files(df: DataFrame, table: str, files: list[str]) -> None:
-    """Atomically replace exactly the rows that came from ``files``."""
+    """Atomically replace exactly the rows that came from ``files`` (new columns are added, never dropped)."""
     quoted = _sql_list(files)
     DeltaTable.createIfNotExists(df.sparkSession).tableName(table).addColumns(df.schema).execute()
     (df.write.format("delta").mode("overwrite")
        .option("replaceWhere", f"_source_file IN ({quoted})")
+       .option("mergeSchema", "true")
        .saveAsTable(table))
 
 
@@ -155,10 +152,10 @@ def _record_in_ledger(spark: SparkSession, source: str, counts: dict[str, int], 
         .execute())
 
 
-def landed_files(cfg: Settings, source: str, day: str | None = None) -> list[str]:
-    """Landing-relative paths of the data files delivered for ``source`` (optionally one day)."""
+def landed_files(cfg: Settings, contract: Contract, day: str | None = None) -> list[str]:
+    """Landing-relative paths of the data files delivered for the source (optionally one day)."""
     root = Path(cfg.landing_root)
-    pattern = f"{source}/{day or '*'}/*.jsonl"
+    pattern = f"{contract.source}/{day or '*'}/{contract.files}"
     return sorted(str(p.relative_to(root)) for p in root.glob(pattern))
 
 
@@ -170,13 +167,13 @@ def batch_id_for(delivery: str, files: list[str]) -> str:
 
 
 def load(spark: SparkSession, cfg: Settings, contract: Contract, files: list[str], delivery: str,
-         gate: Callable[[DataFrame], None] | None = None) -> BronzeResult:
-    """Ingest the not-yet-ingested ``files`` of ``delivery`` (``<source>/<date>``) into bronze and quarantine.
+         done: set[str], gate: Callable[[DataFrame], None] | None = None) -> BronzeResult:
+    """Ingest ``files`` of ``delivery`` (``<source>/<date>``) not in ``done`` into bronze and quarantine.
 
-    ``gate`` sees the validated batch before anything is written: when it raises,
-    no table changes and the files stay pending.
+    ``done`` is the source's processed-file ledger (:func:`ingested_files`), read
+    once per run. ``gate`` sees the validated batch before anything is written:
+    when it raises, no table changes and the files stay pending.
     """
-    done = ingested_files(spark, contract.source)
     new = [f for f in files if f not in done]
     batch_id = batch_id_for(delivery, new)
     result = BronzeResult(contract.source, batch_id, new, [f for f in files if f in done])
@@ -185,15 +182,13 @@ def load(spark: SparkSession, cfg: Settings, contract: Contract, files: list[str
         return result
     log.info("%s: ingesting %d files as batch %s", contract.source, len(new), batch_id)
     at = datetime.now(UTC).replace(tzinfo=None)
-    raw = (
-        spark.read.text([f"{cfg.landing_root}/{f}" for f in new])
-        # Landing layout is <source>/<delivery date>/<file>: keep those three parts.
-        .withColumn("_source_file", F.concat_ws("/", F.slice(F.split("_metadata.file_path", "/"), -3, 3)))
+    records = (
+        readers.read(spark, contract, [f"{cfg.landing_root}/{f}" for f in new])
         .withColumn("_record_hash", F.sha2(F.col("value"), 256))
         .withColumn("_batch_id", F.lit(batch_id))
         .withColumn("_ingested_at", F.lit(at).cast("timestamp"))
     )
-    validated = validate(raw, contract).persist()
+    validated = validate(records, contract).persist()
     try:
         per_file = {r["_source_file"]: r["count"] for r in validated.groupBy("_source_file").count().collect()}
         reasons = validated.where(F.col("reason").isNotNull()).groupBy("reason").count().collect()
@@ -202,7 +197,7 @@ def load(spark: SparkSession, cfg: Settings, contract: Contract, files: list[str
         result.rows_to_bronze = result.rows_in - sum(result.quarantined.values())
         if gate is not None:
             gate(validated)
-        _replace_files(to_bronze(validated), f"bronze.{contract.source}", new)
+        _replace_files(to_bronze(validated, contract), f"bronze.{contract.source}", new)
         _replace_files(to_quarantine(validated), f"quarantine.{contract.source}", new)
         _record_in_ledger(spark, contract.source, {f: per_file.get(f, 0) for f in new}, batch_id, at)
     finally:

@@ -13,12 +13,14 @@ history, ``<truth>/identity.csv`` (which identifier belongs to which real person
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from types import ModuleType
 
 from ecomlake.config import Settings
 from ecomlake.contracts import Contract, load_contract
@@ -30,23 +32,9 @@ log = logging.getLogger(__name__)
 __all__ = ["Day", "DeliveryFile", "Record", "generate", "write_delivery", "generated_keys", "SOURCES"]
 
 
-def _generators() -> dict:
-    """Source name → its generator module (``deliver(day)``, optionally ``truth(day)``)."""
-    from ecomlake.generator import (
-        ad_spend,
-        clickstream,
-        coupons,
-        inventory,
-        logistics,
-        orders,
-        payments,
-        products,
-        service,
-        users,
-    )
-
-    modules = (users, products, inventory, orders, payments, clickstream, ad_spend, coupons, service, logistics)
-    return {module.__name__.rsplit(".", 1)[1]: module for module in modules}
+def _generator(source: str) -> ModuleType:
+    """The source's generator module: ``deliver(day)``, and optionally ``truth(day)``."""
+    return importlib.import_module(f"ecomlake.generator.{source}")
 
 
 SOURCES = DAY_ORDER
@@ -107,7 +95,7 @@ def write_delivery(cfg: Settings, source: str, day: Day) -> DeliveryReport:
     folder = Path(cfg.landing_root) / source / day.day.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
     files, bad, keys, lines = [], [], set(), 0
-    generator = _generators()[source]
+    generator = _generator(source)
     for file in generator.deliver(day):
         relative = f"{source}/{day.day.isoformat()}/{file.name}"
         records = _write_file(folder, file, contract)

@@ -19,7 +19,8 @@ from functools import lru_cache
 USERS_AT_SCALE_1 = 500_000
 HOTLINE = "400-820-8820"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "华", "慧")
+GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋",
+         "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "华", "慧")
 CITIES = (("上海", 1), ("北京", 1), ("广州", 1), ("深圳", 1), ("成都", 2), ("杭州", 2), ("武汉", 2), ("西安", 2),
           ("苏州", 2), ("长沙", 2), ("郑州", 2), ("佛山", 3), ("南宁", 3), ("洛阳", 4), ("赣州", 4), ("大理", 5))
 DISTRICTS = ("中山路", "人民路", "解放路", "建设路", "和平路", "新华路")
@@ -86,7 +87,8 @@ def person(seed: int, number: int) -> Person:
         if rng.random() < 0.6 else None,
         wechat_unionid=f"oU{_digest(seed, 'wx', number)[:26]}" if rng.random() < 0.7 else None,
         devices=tuple(devices),
-        address=f"{city}市{rng.choice(DISTRICTS)}{rng.randrange(1, 999)}号{rng.randrange(1, 30)}0{rng.randrange(1, 9)}室",
+        address=f"{city}市{rng.choice(DISTRICTS)}{rng.randrange(1, 999)}号"
+                f"{rng.randrange(1, 30)}0{rng.randrange(1, 9)}室",
     )
 
 

@@ -1,0 +1,36 @@
+"""Payments: money rules across attempts, and against the orders they pay for."""
+
+from __future__ import annotations
+
+import great_expectations.expectations as gxe
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from expectations.gate import CRITICAL, WARNING
+
+
+def _money_per_order(payments: DataFrame) -> DataFrame:
+    succeeded = payments.where(F.col("status") == "succeeded")
+    return succeeded.groupBy("order_id").agg(
+        F.sum(F.when(F.col("event_type") == "payment", F.col("amount_fen")).otherwise(0)).alias("paid_fen"),
+        F.sum(F.when(F.col("event_type") == "refund", F.col("amount_fen")).otherwise(0)).alias("refunded_fen"),
+    )
+
+
+def cross_checks(spark: SparkSession) -> list[tuple[str, DataFrame, list]]:
+    money = _money_per_order(spark.table("silver.payments"))
+    checks = [("silver.payments refunds", money, [
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="paid_fen", column_B="refunded_fen", or_equal=True,
+                                                    severity=CRITICAL),
+    ])]
+    if spark.catalog.tableExists("silver.orders"):
+        paid_orders = (
+            spark.table("silver.orders").where(~F.col("_is_deleted") & F.col("is_paid")).select("order_id")
+            .join(money.select("order_id", F.lit(True).alias("has_payment")), on="order_id", how="left")
+            .select("order_id", F.coalesce("has_payment", F.lit(False)).alias("has_payment"))
+        )
+        # Orders and payments land on their own schedules: a paid order may wait a delivery for its payment.
+        checks.append(("silver.orders paid orders have a payment", paid_orders, [
+            gxe.ExpectColumnValuesToBeInSet(column="has_payment", value_set=[True], mostly=0.98, severity=WARNING),
+        ]))
+    return checks
