@@ -1,11 +1,11 @@
 """``ecomlake``: run the platform's main job, and start or stop its local services.
 
-    ecomlake run        generate demo deliveries and run the orders DAG end to end
+    ecomlake run        generate demo deliveries of the ten sources and run every DAG end to end
     ecomlake up         start metastore, SQL endpoint (Thrift) and Airflow
     ecomlake down       stop them
     ecomlake status     show what is running
     ecomlake generate   write synthetic deliveries to the landing zone
-    ecomlake deliver    deliver a day into landing; --wait times the event-driven chain
+    ecomlake deliver    deliver one day into landing; --wait times the event-driven orders chain
     ecomlake backfill   re-ingest a range of delivery dates from landing
     ecomlake dbt ARGS   run dbt on the platform's Spark session and shared catalog
 """
@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from ecomlake.config import ConfigError, Settings, settings
 from ecomlake.dbt import DbtError
-from ecomlake.generator import DELIVERIES
+from ecomlake.generator import SOURCES
 from ecomlake.services.local import (
     VENV_BIN,
     airflow_env,
@@ -38,8 +38,9 @@ from ecomlake.services.process import ServiceError, port_open
 log = logging.getLogger("ecomlake")
 
 DEMO_START = date(2026, 11, 20)
+INGEST_DAGS = tuple(f"ingest_{source}" for source in SOURCES)
 # The main job: the DAGs that event-driven mode chains by assets, run here in order.
-MAIN_DAGS = ("ingest_orders", "orders_marts")
+MAIN_DAGS = (*INGEST_DAGS, "orders_marts")
 
 
 def _services(cfg: Settings) -> list:
@@ -50,24 +51,28 @@ def _services(cfg: Settings) -> list:
 
 def _airflow(cfg: Settings, *args: str, log_name: str) -> None:
     """Run an ``airflow`` CLI command with the project's Airflow environment, output to a log."""
+    _run_logged(cfg, [str(VENV_BIN / "airflow"), *args], log_name)
+
+
+def _run_logged(cfg: Settings, command: list[str], log_name: str) -> None:
+    """Run ``command`` with the project's Airflow environment; its output goes to ``<var>/run/<log_name>.log``."""
     log_file = cfg.run_dir / f"{log_name}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    log.info("airflow %s (log: %s)", " ".join(args), log_file)
+    log.info("%s (log: %s)", " ".join(command[-3:]), log_file)
     env = {**os.environ, **airflow_env(cfg)}
     with log_file.open("w") as out:
-        code = subprocess.call([str(VENV_BIN / "airflow"), *args], stdout=out, stderr=subprocess.STDOUT, env=env)
+        code = subprocess.call(command, stdout=out, stderr=subprocess.STDOUT, env=env)
     if code != 0:
         tail = log_file.read_text(errors="replace").splitlines()[-40:]
-        raise SystemExit(f"airflow {' '.join(args)} failed (exit {code}); last lines of {log_file}:\n"
-                         + "\n".join(tail))
+        raise SystemExit(f"{' '.join(command)} failed (exit {code}); last lines of {log_file}:\n" + "\n".join(tail))
 
 
 def cmd_generate(args: argparse.Namespace) -> None:
     from ecomlake.generator import generate
 
     for report in generate(settings(), args.sources, args.start, args.days, args.seed, args.scale):
-        print(f"{report.source:<10} {report.day}  {report.lines:>8} lines  {len(report.files)} files  "
-              f"{report.bad_records} deliberately bad")
+        print(f"{report.source:<12} {report.day}  {report.lines:>9} records  {len(report.files):>3} files  "
+              f"{report.bad_records:>5} deliberately bad")
 
 
 @contextmanager
@@ -88,25 +93,31 @@ def cmd_dbt(args: argparse.Namespace) -> None:
         run_dbt(*args.dbt_args)
 
 
-def _run_main_dags(cfg: Settings, logical_date: date, ingest_conf: dict | None = None) -> None:
-    """Run the main DAGs as real Airflow DAG runs (in order, each in one warm process)."""
+def _run_main_dags(cfg: Settings, logical_date: date, dag_ids: tuple[str, ...] = MAIN_DAGS,
+                   ingest_conf: dict | None = None) -> None:
+    """Run the DAGs as real Airflow DAG runs, in order, in one process (one warm Spark session)."""
     with metastore_for_this_command(cfg):
         _airflow(cfg, "db", "migrate", log_name="airflow-db-migrate")
-        for dag_id in MAIN_DAGS:
-            conf = ["--conf", json.dumps(ingest_conf)] if ingest_conf and dag_id == "ingest_orders" else []
-            _airflow(cfg, "dags", "test", dag_id, logical_date.isoformat(), *conf, log_name=f"dag-{dag_id}")
+        conf = ["--conf", json.dumps(ingest_conf)] if ingest_conf else []
+        _run_logged(cfg, [sys.executable, "-m", "ecomlake.dag_runs", "--logical-date", logical_date.isoformat(),
+                          *conf, *dag_ids], log_name="main-dag-runs")
 
 
 def cmd_deliver(args: argparse.Namespace) -> None:
-    """Deliver one day into landing; with --wait, time the event-driven chain to the mart."""
-    from ecomlake.generator import write_delivery
+    """Deliver one day into landing; with --wait, time the event-driven orders chain to the mart."""
+    from ecomlake.generator import Day, write_delivery
 
     cfg = settings()
     if args.wait and not port_open(cfg.airflow.host, cfg.airflow.port):
         raise SystemExit("error: Airflow is not up (make up) — nothing would react to the delivery")
-    report = write_delivery(cfg, "orders", args.day, args.seed, args.scale)
+    if args.wait and "orders" not in args.sources:
+        raise SystemExit("error: --wait times the orders chain: deliver orders too")
+    day = Day(args.day, args.seed, args.scale, args.first_day or args.day)
+    for source in args.sources:
+        report = write_delivery(cfg, source, day)
+        print(f"delivered {source} {args.day}: {report.lines} records in {len(report.files)} files")
     landed = datetime.now(UTC)
-    print(f"delivered orders {args.day}: {report.lines} lines in {len(report.files)} files at {landed:%H:%M:%S}")
+    print(f"last file landed at {landed:%H:%M:%S}")
     if args.wait:
         outcome = wait_for_chain(cfg, landed, args.timeout)
         print(outcome)
@@ -115,11 +126,11 @@ def cmd_deliver(args: argparse.Namespace) -> None:
 
 
 def wait_for_chain(cfg: Settings, landed: datetime, timeout_s: float) -> str:
-    """Poll the REST API until the ingestion run this delivery started, and the mart run after it, end."""
+    """Poll the REST API until the orders ingestion run this delivery started, and the mart run after it, end."""
     from ecomlake.airflow_api import TERMINAL, dag_runs_since, parse_time
 
     deadline = time.monotonic() + timeout_s
-    ingest_dag, marts_dag = MAIN_DAGS
+    ingest_dag, marts_dag = "ingest_orders", "orders_marts"
     while time.monotonic() < deadline:
         time.sleep(2)
         ingest = [r for r in dag_runs_since(cfg, ingest_dag, landed) if r["state"] in TERMINAL]
@@ -140,48 +151,83 @@ def wait_for_chain(cfg: Settings, landed: datetime, timeout_s: float) -> str:
     raise SystemExit(f"error: the chain did not finish within {timeout_s:.0f}s; see the Airflow UI")
 
 
+def _dags_for(sources: list[str]) -> tuple[str, ...]:
+    """The ingest DAGs of ``sources`` in delivery order, then the marts (they read silver.orders)."""
+    return (*[f"ingest_{s}" for s in SOURCES if s in sources], "orders_marts")
+
+
 def cmd_backfill(args: argparse.Namespace) -> None:
     cfg = settings()
-    _run_main_dags(cfg, args.end, {"replay_from": args.start.isoformat(), "replay_to": args.end.isoformat()})
-    print(render_summary(cfg, _reports(cfg)))
+    dag_ids = _dags_for(args.sources)
+    _run_main_dags(cfg, args.end, dag_ids, {"replay_from": args.start.isoformat(), "replay_to": args.end.isoformat()})
+    print(render_summary(cfg, _reports(cfg, dag_ids)))
 
 
-def _reports(cfg: Settings) -> dict[str, dict]:
-    return {dag_id: json.loads((cfg.var_dir / "reports" / f"{dag_id}.json").read_text()) for dag_id in MAIN_DAGS}
+def _reports(cfg: Settings, dag_ids: tuple[str, ...]) -> dict[str, dict]:
+    return {dag_id: json.loads((cfg.var_dir / "reports" / f"{dag_id}.json").read_text()) for dag_id in dag_ids}
 
 
 def cmd_run(args: argparse.Namespace) -> None:
     cfg = settings()
+    started = time.monotonic()
     cmd_generate(args)
-    _run_main_dags(cfg, args.start + timedelta(days=args.days - 1))
-    print(render_summary(cfg, _reports(cfg)))
+    generated = time.monotonic() - started
+    dag_ids = _dags_for(args.sources)
+    _run_main_dags(cfg, args.start + timedelta(days=args.days - 1), dag_ids)
+    print(render_summary(cfg, _reports(cfg, dag_ids)))
+    print(f"\ngenerated in {generated:.0f}s; DAG runs took {time.monotonic() - started - generated:.0f}s")
+    if args.scale >= 0.1:  # worth a throughput figure
+        print(render_throughput(cfg, _reports(cfg, dag_ids)))
+
+
+def _truth_check(cfg: Settings, source: str, quarantine: dict) -> str:
+    """Whether the quarantine holds exactly the records the generator broke on purpose (when it knows)."""
+    from ecomlake.generator import bad_records
+    from ecomlake.quarantine import fingerprint
+
+    truth = fingerprint((b["record_hash"], b["reason"]) for b in bad_records(cfg, source))
+    if truth["records"] == 0 and quarantine["records"] == 0:
+        return "= truth (none)"
+    return "= truth" if truth == quarantine else f"≠ truth ({truth['records']} expected)"
+
+
+def _gate_text(*gates: dict | None) -> str:
+    ran = [g for g in gates if g]
+    if not ran:
+        return "not run"
+    warnings = sum(len(g["warnings"]) for g in ran)
+    return f"{sum(g['passed'] for g in ran)}/{sum(g['evaluated'] for g in ran)}" + (f" ({warnings}w)" if warnings else "")
 
 
 def render_summary(cfg: Settings, reports: dict[str, dict]) -> str:
-    ingest = reports["ingest_orders"]["steps"]["ingest"]
-    marts = reports["orders_marts"]["steps"]
-    lines = [
-        "",
-        f"orders: done (profile {cfg.profile}, {reports['orders_marts']['generated_at']})",
-        f"  landing    {ingest['files']} new files ({ingest['files_already_ingested']} already ingested), "
-        f"{ingest['rows_in']} rows in, {ingest['rows_to_bronze']} to bronze",
-        f"  quarantine {sum(ingest['quarantined'].values())} rows: "
-        + (", ".join(f"{k}={v}" for k, v in ingest["quarantined"].items()) or "none"),
-        "",
-        f"  {'table':<30} {'rows':>8}  location",
-    ]
-    for report in reports.values():
-        for table, info in report["tables"].items():
-            lines.append(f"  {table:<30} {info['rows']:>8}  {info['location']}")
-    lines.append("")
-    for name, gate in (("landing + bronze", ingest["expectations"]),
-                       ("marts.orders_daily", marts["mart_check"]["expectations"])):
-        lines.append(f"  expectations {name:<20} "
-                     + (f"{gate['passed']}/{gate['evaluated']} passed, {len(gate['warnings'])} warnings"
-                        if gate else "not run (no new data)"))
-    nodes = {**marts["staging"]["nodes"], **marts["mart"]["nodes"]}
+    """Per source: files, rows in / to bronze / quarantined (by reason, checked against truth), silver rows,
+    expectations; then the marts."""
+    lines = ["", f"ingestion (profile {cfg.profile})",
+             f"  {'source':<12} {'files':>5} {'rows in':>9} {'bronze':>9} {'quarant.':>8} {'silver':>9}  "
+             f"{'expectations':<13} quarantine vs truth"]
+    reasons = []
+    for dag_id, report in reports.items():
+        if not dag_id.startswith("ingest_"):
+            continue
+        ingest, silver = report["steps"]["ingest"], report["steps"]["silver"]
+        source = ingest["source"]
+        quarantined, held = sum(ingest["quarantined"].values()), ingest["quarantine_fingerprint"]
+        gates = _gate_text(ingest["expectations"], silver["expectations"])
+        lines.append(
+            f"  {source:<12} {ingest['files']:>5} {ingest['rows_in']:>9} {ingest['rows_to_bronze']:>9} "
+            f"{quarantined:>8} {silver['rows']:>9}  {gates:<13} {held['records']} {_truth_check(cfg, source, held)}")
+        if ingest["quarantined"]:
+            reasons.append(f"  {source:<12} " + ", ".join(f"{k}={v}" for k, v in ingest["quarantined"].items()))
+    lines += ["", "quarantined this run, by reason:", *(reasons or ["  none"])]
+    if marts := reports.get("orders_marts"):
+        steps = marts["steps"]
+        nodes = {**steps["staging"]["nodes"], **steps["mart"]["nodes"]}
+        lines += ["", "marts:"]
+        lines += [f"  {table:<30} {info['rows']:>8} rows  {info['location']}"
+                  for table, info in marts["tables"].items()]
+        lines += [f"  dbt build: {sum(s in ('success', 'pass') for s in nodes.values())}/{len(nodes)} nodes ok; "
+                  f"expectations {_gate_text(steps['mart_check']['expectations'])}"]
     lines += [
-        f"  dbt build: {sum(s in ('success', 'pass') for s in nodes.values())}/{len(nodes)} nodes ok",
         f"  data docs: {cfg.var_dir / 'quality' / 'data_docs' / 'index.html'}",
         "",
         "query it: make up, then",
@@ -189,6 +235,17 @@ def render_summary(cfg: Settings, reports: dict[str, dict]) -> str:
         "-e 'select * from marts.orders_daily limit 10'",
     ]
     return "\n".join(lines)
+
+
+def render_throughput(cfg: Settings, reports: dict[str, dict]) -> str:
+    """Rows per second per source, from the task durations Airflow recorded."""
+    lines = ["", f"  {'source':<12} {'rows in':>10} {'seconds':>8} {'rows/s':>9}"]
+    for dag_id, report in reports.items():
+        if dag_id.startswith("ingest_"):
+            seconds = report["steps"]["ingest"]["seconds"] + report["steps"]["silver"]["seconds"]
+            rows = report["steps"]["ingest"]["rows_in"]
+            lines.append(f"  {dag_id.removeprefix('ingest_'):<12} {rows:>10} {seconds:>8.1f} {rows / seconds:>9.0f}")
+    return "\n".join(["throughput (landing → bronze → silver, both gates included):", *lines])
 
 
 def cmd_up(_: argparse.Namespace) -> None:
@@ -225,16 +282,20 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
         p.add_argument("--scale", type=float, default=0.01,
                        help="1.0 = one day of a mid-size shop, 100k orders (default 0.01)")
-        p.add_argument("--sources", nargs="+", default=["orders"], choices=sorted(DELIVERIES),
-                       help="sources to generate (default orders)")
+        p.add_argument("--sources", nargs="+", default=list(SOURCES), choices=SOURCES, metavar="SOURCE",
+                       help=f"sources (default all ten: {' '.join(SOURCES)})")
         return p
 
-    with_generation(commands.add_parser("run", help="generate demo data and run the pipeline DAG")
+    with_generation(commands.add_parser("run", help="generate demo data and run every DAG on it")
                     ).set_defaults(func=cmd_run)
     with_generation(commands.add_parser("generate", help="write synthetic deliveries to landing")
                     ).set_defaults(func=cmd_generate)
-    deliver = commands.add_parser("deliver", help="deliver one day of orders into landing (the arrival event)")
+    deliver = commands.add_parser("deliver", help="deliver one day into landing (the arrival event)")
     deliver.add_argument("--day", type=date.fromisoformat, required=True, help="delivery date")
+    deliver.add_argument("--first-day", type=date.fromisoformat,
+                         help="first day of the history this day belongs to (default: the day itself)")
+    deliver.add_argument("--sources", nargs="+", default=["orders"], choices=SOURCES, metavar="SOURCE",
+                         help="sources to deliver (default orders)")
     deliver.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     deliver.add_argument("--scale", type=float, default=0.01, help="scale (default 0.01)")
     deliver.add_argument("--wait", action="store_true",
@@ -244,6 +305,8 @@ def parser() -> argparse.ArgumentParser:
     backfill = commands.add_parser("backfill", help="re-ingest a range of delivery dates from landing, idempotently")
     backfill.add_argument("--start", type=date.fromisoformat, required=True, help="first delivery date")
     backfill.add_argument("--end", type=date.fromisoformat, required=True, help="last delivery date")
+    backfill.add_argument("--sources", nargs="+", default=list(SOURCES), choices=SOURCES, metavar="SOURCE",
+                          help="sources to re-ingest (default all)")
     backfill.set_defaults(func=cmd_backfill)
     dbt = commands.add_parser("dbt", help="run dbt on the platform's Spark session (e.g. dbt build -s +orders_daily)")
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments passed to dbt")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +49,7 @@ def ingest(source: str) -> dict:
     from spark_jobs import bronze
 
     spark, cfg, contract = get_spark(), settings(), load_contract(source)
+    started = time.monotonic()
     gates = []
 
     def gate(validated) -> None:
@@ -68,8 +70,19 @@ def ingest(source: str) -> dict:
         "rows_in": sum(r.rows_in for r in loads),
         "rows_to_bronze": sum(r.rows_to_bronze for r in loads),
         "quarantined": dict(sorted(sum((Counter(r.quarantined) for r in loads), Counter()).items())),
+        "quarantine_fingerprint": _quarantine_fingerprint(spark, source),
         "expectations": _gates_summary(gates),
+        "seconds": round(time.monotonic() - started, 1),
     }
+
+
+def _quarantine_fingerprint(spark, source: str) -> dict:
+    """Of everything ``quarantine.<source>`` holds, from every delivery so far."""
+    from ecomlake.quarantine import fingerprint
+
+    table = f"quarantine.{source}"
+    rows = spark.table(table).select("_record_hash", "reason").collect() if spark.catalog.tableExists(table) else []
+    return fingerprint((r._record_hash, r.reason) for r in rows)
 
 
 def build_silver(source: str) -> dict:
@@ -84,6 +97,7 @@ def build_silver(source: str) -> dict:
     from spark_jobs import bronze, silver
 
     spark, contract = get_spark(), load_contract(source)
+    started = time.monotonic()
     table = contract.silver_table
     batches = bronze.pending_batches(spark, source, table)
     previous = _current_version(spark, table)
@@ -96,7 +110,7 @@ def build_silver(source: str) -> dict:
         raise
     bronze.mark_applied(spark, table, batches)
     return {"table": table, "batches_applied": batches, "rows": spark.table(table).count(),
-            "expectations": _gates_summary(gates)}
+            "expectations": _gates_summary(gates), "seconds": round(time.monotonic() - started, 1)}
 
 
 def build_models(select: str) -> dict:

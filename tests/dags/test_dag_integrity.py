@@ -61,19 +61,24 @@ def test_asset_wiring_snapshot(dagbag):
         f"{dag_id}.{task.task_id}": sorted(asset.name for asset in task.outlets)
         for dag_id, dag in bag.dags.items() for task in dag.tasks if task.outlets
     }
-    assert wiring == {
-        "ingest_orders.load_bronze": ["bronze.orders", "quarantine.orders"],
-        "ingest_orders.build_silver": ["silver.orders"],
-        "orders_marts.stg_orders__orders": ["staging.stg_orders__orders"],
-        "orders_marts.check_orders_daily": ["marts.orders_daily"],
-    }
+    from ecomlake.contracts import all_sources, load_contract
+
+    expected = {"orders_marts.stg_orders__orders": ["staging.stg_orders__orders"],
+                "orders_marts.check_orders_daily": ["marts.orders_daily"]}
+    for source in all_sources():
+        expected[f"ingest_{source}.load_bronze"] = [f"bronze.{source}", f"quarantine.{source}"]
+        expected[f"ingest_{source}.build_silver"] = [load_contract(source).silver_table]
+    assert wiring == expected
+    assert wiring["ingest_clickstream.build_silver"] == ["silver.clickstream_events"]  # names are readable
     triggers = {dag_id: sorted(a.name for a in scheduled_on(dag)) for dag_id, dag in bag.dags.items()}
-    assert triggers == {"ingest_orders": ["landing.orders"], "orders_marts": ["silver.orders"]}
+    assert triggers == {"orders_marts": ["silver.orders"],
+                        **{f"ingest_{source}": [f"landing.{source}"] for source in all_sources()}}
 
 
 def test_landing_assets_are_watched_for_arrivals(dagbag):
     bag, _ = dagbag
-    [landing] = scheduled_on(bag.dags["ingest_orders"])
-    [watcher] = landing.watchers
-    assert type(watcher.trigger).__name__ == "DirectoryFileDeleteTrigger"
-    assert watcher.trigger.filename == "orders"
+    for source in ("orders", "clickstream"):
+        [landing] = scheduled_on(bag.dags[f"ingest_{source}"])
+        [watcher] = landing.watchers
+        assert type(watcher.trigger).__name__ == "DirectoryFileDeleteTrigger"
+        assert watcher.trigger.filename == source

@@ -1,0 +1,79 @@
+"""
+### Ingest `{source}` ({system}): landing → bronze (+ quarantine) → silver
+
+{delivery}.
+
+Starts when a delivery arrives (asset `landing.{source}`, watched by an
+AssetWatcher), loads every ready delivery not yet in bronze, one batch per
+delivery date (records that break the contract go to `quarantine.{source}` with
+a reason), and applies the pending batches to `{silver}`. Both hops are gated
+by Great Expectations suites built from the contract
+(`ecomlake/contracts/{source}.yaml`) plus the dataset's business rules.
+Re-runs change nothing already loaded. Backfill a date range with
+`ecomlake backfill --sources {source} --start D1 --end D2` (or trigger this DAG
+with `{{"replay_from": "D1", "replay_to": "D2"}}`).
+
+**When this fails**: the failed task's log says why. `QualityGateError` names
+the table, the expectation and sample values (Data Docs: `var/quality/data_docs`).
+A failed landing or bronze gate wrote nothing for that delivery: fix or
+re-deliver it and clear the task. A failed silver gate restored the silver
+table to its previous version and left the batches pending. An alert is in
+`var/alerts/alerts.jsonl` (or your webhook).
+"""
+# One DAG per source, all from this one definition: the contracts decide what differs.
+
+from __future__ import annotations
+
+from airflow.sdk import Param, dag, task
+
+from ecomlake.assets import landing_asset, table_asset
+from ecomlake.contracts import all_sources, load_contract
+from ecomlake.orchestration import dag_settings
+
+
+def ingest_dag(source: str):
+    contract = load_contract(source)
+
+    @dag(
+        dag_id=f"ingest_{source}",
+        schedule=[landing_asset(source)],
+        tags=[source, "ingestion", "bronze", "silver"],
+        doc_md=__doc__.format(source=source, system=contract.system, delivery=contract.delivery.capitalize(),
+                              silver=contract.silver_table),
+        **dag_settings(),
+        params={
+            "replay_from": Param(None, type=["null", "string"], format="date",
+                                 description="Backfill: re-ingest deliveries from this date (YYYY-MM-DD)..."),
+            "replay_to": Param(None, type=["null", "string"], format="date", description="...to this date."),
+        },
+    )
+    def ingest():
+        @task(outlets=[table_asset(f"bronze.{source}"), table_asset(f"quarantine.{source}")])
+        def load_bronze(params: dict) -> dict:
+            from ecomlake.orchestration import fail_fast_on_data_errors
+            from ecomlake.pipeline import ingest, replay
+
+            if params.get("replay_from"):
+                replay(source, params["replay_from"], params.get("replay_to") or params["replay_from"])
+            with fail_fast_on_data_errors():
+                return ingest(source)
+
+        @task(outlets=[table_asset(contract.silver_table)])
+        def build_silver(bronze: dict) -> dict:
+            """Apply pending batches to silver and gate it, then report the run (one Spark start less)."""
+            from ecomlake.orchestration import fail_fast_on_data_errors
+            from ecomlake.pipeline import build_silver, write_report
+
+            with fail_fast_on_data_errors():
+                silver = build_silver(source)
+            write_report(f"ingest_{source}", (f"bronze.{source}", f"quarantine.{source}", contract.silver_table),
+                         {"ingest": bronze, "silver": silver})
+            return silver
+
+        build_silver(load_bronze())
+
+    return ingest()
+
+
+for _source in all_sources():
+    ingest_dag(_source)
