@@ -196,7 +196,8 @@ def _gate_text(*gates: dict | None) -> str:
     if not ran:
         return "not run"
     warnings = sum(len(g["warnings"]) for g in ran)
-    return f"{sum(g['passed'] for g in ran)}/{sum(g['evaluated'] for g in ran)}" + (f" ({warnings}w)" if warnings else "")
+    passed = f"{sum(g['passed'] for g in ran)}/{sum(g['evaluated'] for g in ran)}"
+    return passed + (f" ({warnings} warnings)" if warnings else "")
 
 
 def render_summary(cfg: Settings, reports: dict[str, dict]) -> str:

@@ -17,7 +17,6 @@ from pyspark.sql import functions as F
 from ecomlake.contracts import Contract, Reason
 
 
-
 def _source_file() -> Column:
     """Landing layout is <source>/<delivery date>/<file>: keep those three parts."""
     return F.concat_ws("/", F.slice(F.split("_metadata.file_path", "/"), -3, 3))
