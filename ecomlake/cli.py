@@ -8,6 +8,7 @@
     ecomlake deliver    deliver one day into landing; --wait times the event-driven orders chain
     ecomlake backfill   re-ingest a range of delivery dates from landing
     ecomlake dbt ARGS   run dbt on the platform's Spark session and shared catalog
+    ecomlake docs       write docs/sources.md from the source contracts
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from ecomlake.config import ConfigError, Settings, settings
 from ecomlake.dbt import DbtError
@@ -38,6 +40,7 @@ from ecomlake.services.process import ServiceError, port_open
 log = logging.getLogger("ecomlake")
 
 DEMO_START = date(2026, 11, 20)
+SOURCE_DOCS = Path(__file__).resolve().parents[1] / "docs" / "sources.md"
 INGEST_DAGS = tuple(f"ingest_{source}" for source in SOURCES)
 # The main job: the DAGs that event-driven mode chains by assets, run here in order.
 MAIN_DAGS = (*INGEST_DAGS, "orders_marts")
@@ -249,6 +252,14 @@ def render_throughput(cfg: Settings, reports: dict[str, dict]) -> str:
     return "\n".join(["throughput (landing → bronze → silver, both gates included):", *lines])
 
 
+def cmd_docs(args: argparse.Namespace) -> None:
+    from ecomlake.contracts.docs import render
+
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(render(), encoding="utf-8")
+    print(f"wrote {args.output}")
+
+
 def cmd_up(_: argparse.Namespace) -> None:
     cfg = settings()
     for service in _services(cfg):
@@ -312,6 +323,9 @@ def parser() -> argparse.ArgumentParser:
     dbt = commands.add_parser("dbt", help="run dbt on the platform's Spark session (e.g. dbt build -s +orders_daily)")
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments passed to dbt")
     dbt.set_defaults(func=cmd_dbt)
+    docs = commands.add_parser("docs", help="write the source reference from the contracts")
+    docs.add_argument("--output", type=Path, default=SOURCE_DOCS, help=f"default {SOURCE_DOCS}")
+    docs.set_defaults(func=cmd_docs)
     commands.add_parser("up", help="start metastore, SQL endpoint and Airflow").set_defaults(func=cmd_up)
     commands.add_parser("down", help="stop the local services").set_defaults(func=cmd_down)
     commands.add_parser("status", help="show which services answer").set_defaults(func=cmd_status)

@@ -96,6 +96,12 @@ def validate(records: DataFrame, contract: Contract) -> DataFrame:
     return records.withColumn("reason", first_reason(_checks(contract)))
 
 
+def _slim(validated: DataFrame) -> DataFrame:
+    """What the writes and gates need, cached once: the raw text only of rejected records."""
+    return validated.drop("_raw", "_malformed").withColumn(
+        "value", F.when(F.col("reason").isNotNull(), F.col("value")))
+
+
 def to_bronze(validated: DataFrame, contract: Contract) -> DataFrame:
     """Records as delivered (the CDC envelope, or the typed row) plus what the contract did not know, and load
     metadata."""
@@ -188,7 +194,7 @@ def load(spark: SparkSession, cfg: Settings, contract: Contract, files: list[str
         .withColumn("_batch_id", F.lit(batch_id))
         .withColumn("_ingested_at", F.lit(at).cast("timestamp"))
     )
-    validated = validate(records, contract).persist()
+    validated = _slim(validate(records, contract)).persist()
     try:
         per_file = {r["_source_file"]: r["count"] for r in validated.groupBy("_source_file").count().collect()}
         reasons = validated.where(F.col("reason").isNotNull()).groupBy("reason").count().collect()

@@ -1,30 +1,29 @@
 """Clickstream events as the app / web / mini-program SDKs upload them: hourly JSON-lines files.
 
 The largest source (about 5M events a day at scale 1), so each hour is built
-and handed over on its own, and lines are assembled from pre-built JSON
-fragments rather than ``json.dumps``: every value is a plain ASCII identifier.
-A session's events are uploaded as one batch. Quirks: visitors start
-anonymous and some log in mid-session, a few crawlers make many events, about
-1% of events were buffered offline and arrive 1–3 days late, 30% of sessions
-land from an ad with UTM parameters, purchases are the day's real orders, and
-from the history's second day the SDK sends an ``experiment_id`` the contract
-does not know.
+only when its file is asked for, and lines are assembled from pre-built JSON
+fragments rather than ``json.dumps`` (every value is a plain ASCII identifier
+or a fixed user agent). A session's events are uploaded as one batch. Quirks:
+visitors start anonymous and some log in mid-session, a few crawlers make many
+events, about 1% of events were buffered offline and arrive 1–3 days late, 30%
+of sessions land from an ad with UTM parameters, purchases are the day's real
+orders, and from the history's second day the SDK sends an ``experiment_id``
+the contract does not know.
 """
 
 from __future__ import annotations
 
 import json
-import random
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 
 from ecomlake.contracts import load_contract
 from ecomlake.generator import people
 from ecomlake.generator.campaigns import campaigns
-from ecomlake.generator.model import Day, DeliveryFile, Record, bad_json_records, ms, scatter
-from ecomlake.generator.orders import orders_placed_on, sku_id, skus
+from ecomlake.generator.model import Day, DeliveryFile, Record, bad_json_records, midnight, ms, scatter
+from ecomlake.generator.orders import OrderHistory, orders_placed_on, sku_id, skus
 
 CONTRACT = load_contract("clickstream")
 PLATFORMS = CONTRACT.field("platform").allowed
@@ -34,16 +33,18 @@ BEIJING_HOUR_WEIGHTS = (5, 3, 2, 1, 1, 1, 2, 3, 4, 5, 5, 6, 7, 6, 5, 5, 5, 5, 6,
 HOUR_MS, DAY_MS = 3_600_000, 86_400_000
 UTM_SHARE, LATE_SHARE, BOT_SHARE, EXPERIMENT_SHARE = 0.3, 0.01, 0.03, 0.6
 LOGGED_IN_SHARE, LOGS_IN_SHARE = 0.4, 0.25  # of browsing sessions; the rest stay anonymous
-MAX_SESSION_EVENTS = 200
+MEAN_SESSION_EVENTS, MAX_SESSION_EVENTS = 9, 200
 USER_AGENTS = {
     "app": ("ShopApp/8.4.1 (iPhone; iOS 17.5; Scale/3.00)", "ShopApp/8.4.0 (Linux; Android 14; V2244A)",
             "ShopApp/8.3.7 (Linux; Android 13; 22081212C)"),
     "mini_program": ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) MicroMessenger/8.0.49 miniProgram",
                      "Mozilla/5.0 (Linux; Android 14) MicroMessenger/8.0.48 miniProgram"),
-    "web": ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
-            "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15"),
+    "web": ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/124.0 Safari/537.36",
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+            "Version/17.4 Safari/605.1.15"),
 }
-# Crawlers that fetch the shop's pages: the same devices every day, with user agents the silver is_bot rule matches.
+# Crawlers: the same devices every day, with user agents the silver ``is_bot`` rule recognises.
 BOTS = {
     "DBOT0001": "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)",
     "DBOT0002": "Mozilla/5.0 (compatible; Bytespider; spider-feedback@bytedance.com)",
@@ -55,7 +56,8 @@ NEW_PROPERTY = "experiment_id"
 EXPERIMENTS = tuple(f',"{NEW_PROPERTY}":"{name}:{arm}"' for name in ("checkout_v2", "search_rank_v3") for arm in "AB")
 PAGES = tuple(f',"page":"{page}"' for page in ("/home", "/category/women", "/category/men", "/category/home",
                                                "/category/beauty", "/cart", "/me", "/flash-sale"))
-# What a browsing visitor does next, by weight (purchases come only from real orders).
+SEARCH, CHECKOUT, COUPONS = ',"page":"/search"', ',"page":"/checkout"', ',"page":"/coupon-center"'
+# What a browsing visitor does next, by weight; purchases come only from real orders.
 NEXT_STEP = (("page_view", 30), ("product_view", 35), ("search", 12), ("add_to_cart", 10), ("checkout", 3),
              ("coupon_click", 6), ("share", 4))
 STEPS = tuple(name for name, weight in NEXT_STEP for _ in range(weight))
@@ -68,25 +70,30 @@ def _date_text(epoch_day: int) -> str:
 
 
 def _stamp(t: int) -> str:
-    """``iso`` for epoch milliseconds, from tables: the hot loop's timestamps."""
+    """:func:`~ecomlake.generator.model.iso` of epoch milliseconds, from tables: the hot loop's timestamps."""
     d, r = divmod(t, DAY_MS)
     s, m = divmod(r, 1000)
     return f"{_date_text(d)}T{HMS[s]}.{m:03d}Z"
 
 
+def _sku_piece(sku: str) -> str:
+    return f',"page":"/product/{sku}","sku_id":"{sku}"'
+
+
 @cache
 def _sku_pieces(scale: float) -> tuple[str, ...]:
-    return tuple(f',"page":"/product/{sku_id(n)}","sku_id":"{sku_id(n)}"' for n in range(skus(scale)))
+    return tuple(_sku_piece(sku_id(n)) for n in range(skus(scale)))
 
 
 @cache
 def _utm_pieces(seed: int) -> tuple[str, ...]:
+    """Landing-page fragments carrying each campaign's UTM parameters and id."""
     return tuple(f',"page":"/landing/{c.utm_campaign}","utm_source":"{c.utm_source}","utm_medium":"{c.utm_medium}"'
                  f',"utm_campaign":"{c.utm_campaign}","campaign_id":"{c.campaign_id}"' for c in campaigns(seed))
 
 
 def _device_platform(device: str) -> str:
-    """Second devices are browsers; a person's first device runs the app or the WeChat mini-program."""
+    """A person's second device is a browser; the first runs the app or the WeChat mini-program."""
     if device.endswith("b"):
         return "web"
     return "app" if int(device[1:10]) % 5 < 3 else "mini_program"
@@ -98,26 +105,45 @@ def _user_agent(device: str, platform: str) -> str:
 
 
 class _Hour:
-    """One hourly file's events: sessions appended as batches, event ids counted within the hour."""
+    """One hourly file being built: its rng, and its sessions as batches of records."""
 
     def __init__(self, day: Day, hour: int) -> None:
+        self.day = day
         self.rng = day.rng(f"clickstream-{hour:02d}")
-        self.start = ms(day.midnight) + hour * HOUR_MS if hasattr(day, "midnight") else None
+        self.start = ms(midnight(day.day)) + hour * HOUR_MS
         self.prefix = f"{day.day:%Y%m%d}{hour:02d}"
-        self.drift = day.index >= 1
         self.sessions: list[list[Record]] = []
         self.events = 0
+        self.skus = _sku_pieces(day.scale)
+        self.landings = _utm_pieces(day.seed)
 
-    def session(self, device: str, platform: str, user_agent: str, times: list[int], bodies: list[tuple[str, str]],
-                user: str | None, login_at: int) -> None:
-        """Append a session: events ``bodies`` (name, JSON fragment) at ``times``; logged in from ``login_at``."""
-        rng = self.rng
+    def landing(self) -> str:
+        rnd = self.rng.random
+        return self.landings[int(rnd() * len(self.landings))] if rnd() < UTM_SHARE else PAGES[0]
+
+    def times(self, n: int, shortest: int, longest: int) -> list[int]:
+        """``n`` event times (epoch ms) some ``shortest``–``longest`` ms apart, starting at zero."""
+        rnd, spread = self.rng.random, longest - shortest
+        t, out = 0, [0]
+        for _ in range(n - 1):
+            t += shortest + int(rnd() * spread)
+            out.append(t)
+        return out
+
+    def within_hour(self, times: list[int]) -> list[int]:
+        start = self.start + int(self.rng.random() * max(1, HOUR_MS - times[-1]))
+        return [start + t for t in times]
+
+    def add(self, device: str, platform: str, user_agent: str, times: list[int], bodies: list[tuple[str, str]],
+            user: str | None = None, login_at: int = 0) -> None:
+        """A session's events: (name, JSON fragment) ``bodies`` at ``times``, with ``user`` from ``login_at`` on."""
+        rnd = self.rng.random
         sid = f"S{self.prefix}{len(self.sessions):06d}"
         anon = f',"anonymous_id":"{people.anonymous_id(device)}"'
         logged = f',"user_id":"{user}"' if user else ""
         mid = f',"device_id":"{device}","platform":"{platform}","session_id":"{sid}"'
-        extra = EXPERIMENTS[int(rng.random() * 4)] if self.drift and rng.random() < EXPERIMENT_SHARE else ""
-        tail = f',"user_agent":"{user_agent}"{extra}}}'
+        drift = EXPERIMENTS[int(rnd() * len(EXPERIMENTS))] if self.day.index >= 1 and rnd() < EXPERIMENT_SHARE else ""
+        tail = f',"user_agent":"{user_agent}"{drift}}}'
         prefix, base = f"E{self.prefix}", self.events
         batch = []
         for i, (t, (name, body)) in enumerate(zip(times, bodies, strict=True)):
@@ -127,6 +153,106 @@ class _Hour:
         self.events += len(batch)
         self.sessions.append(batch)
 
+    def browse(self, bodies: list[tuple[str, str]], n: int) -> list[tuple[str, str]]:
+        """``bodies`` continued with ``n`` browsing steps."""
+        rnd, skus = self.rng.random, self.skus
+        viewed = skus[int(rnd() * len(skus))]
+        for _ in range(n):
+            name = STEPS[int(rnd() * len(STEPS))]
+            if name == "page_view":
+                body = PAGES[int(rnd() * len(PAGES))]
+            elif name == "product_view":
+                body = viewed = skus[int(rnd() * len(skus))]
+            elif name in ("add_to_cart", "share"):
+                body = viewed
+            else:
+                body = SEARCH if name == "search" else CHECKOUT if name == "checkout" else COUPONS
+            bodies.append((name, body))
+        return bodies
+
+    def visit(self) -> None:
+        """A shopper browsing on one of their devices: anonymous, logged in, or logging in on the way."""
+        rng, rnd = self.rng, self.rng.random
+        account = int(rnd() * people.accounts(self.day.scale))
+        devices = people.person(self.day.seed, people.owner(account)).devices
+        device = devices[int(rnd() * len(devices))]
+        platform = _device_platform(device)
+        n = min(MAX_SESSION_EVENTS, 1 + int(rng.expovariate(1 / MEAN_SESSION_EVENTS)))
+        times = self.within_hour(self.times(n, 500, 40_000))
+        if rnd() < LATE_SHARE:  # buffered offline, uploaded days later
+            back = (1 + int(rnd() * 3)) * DAY_MS
+            times = [t - back for t in times]
+        login = rnd()
+        user, login_at = people.user_id(account), 0
+        if login >= LOGGED_IN_SHARE:
+            if login < LOGGED_IN_SHARE + LOGS_IN_SHARE and n > 1:
+                login_at = 1 + int(rnd() * (n - 1))
+            else:
+                user = None
+        bodies = self.browse([("page_view", self.landing())], n - 1)
+        self.add(device, platform, _user_agent(device, platform), times, bodies, user, login_at)
+
+    def purchase(self, history: OrderHistory) -> None:
+        """The session that placed a real order: its items viewed and added, checkout, then purchase at creation."""
+        order, created = history.order, history.changes[0][0]
+        items = [_sku_piece(item["sku_id"]) for item in order["items"]]
+        bodies = [("page_view", self.landing()), *(("product_view", i) for i in items),
+                  *(("add_to_cart", i) for i in items), ("checkout", CHECKOUT),
+                  ("purchase", f',"page":"/order/success","order_id":"{order["order_id"]}"')]
+        # Brushing rings buy within seconds of landing, logged in throughout.
+        times = self.times(len(bodies), *((500, 3_000) if history.is_brushing else (3_000, 60_000)))
+        end = ms(created)
+        times = [end - times[-1] + t for t in times]
+        rnd = self.rng.random  # logged in before checkout: from the start, or somewhere on the way
+        login_at = 0 if history.is_brushing or rnd() < 0.5 else 1 + int(rnd() * (len(bodies) - 2))
+        device, platform = order["device_id"], order["channel"]
+        self.add(device, platform, _user_agent(device, platform), times, bodies, order["user_id"], login_at)
+
+    def crawl(self, device: str, user_agent: str, n: int) -> None:
+        """A crawler walking the catalog: many pages a few hundred ms apart, never logged in."""
+        times = self.within_hour(self.times(n, 200, 3_000))
+        bodies = [(name, body) for name, body in self.browse([("page_view", PAGES[0])], n - 1)
+                  if name in ("page_view", "product_view", "search")]
+        self.add(device, "web", user_agent, times[: len(bodies)], bodies)
+
     def records(self) -> list[Record]:
+        """The hour's good records, sessions in upload order, with its share of broken lines."""
         self.rng.shuffle(self.sessions)
-        return [record for batch in self.sessions for record in batch]
+        good = [record for batch in self.sessions for record in batch]
+        sample = [json.loads(record.text) for record in good[:500]]
+        return scatter(self.rng, good, bad_json_records(CONTRACT, self.day, sample, len(good)))
+
+
+def _purchases_by_hour(day: Day) -> dict[int, list[OrderHistory]]:
+    """Orders placed on the day in the shop's own app, mini-program or web shop, by UTC hour of creation."""
+    by_hour: dict[int, list[OrderHistory]] = defaultdict(list)
+    for history in orders_placed_on(day.day, day.seed, day.scale, day.first_day):
+        if history.order["channel"] in PLATFORMS:
+            by_hour[history.changes[0][0].hour].append(history)
+    return by_hour
+
+
+def _hour_records(day: Day, hour: int, budget: int, purchases: list[OrderHistory]) -> list[Record]:
+    built = _Hour(day, hour)
+    for history in purchases:
+        built.purchase(history)
+    for device, user_agent in BOTS.items():
+        built.crawl(device, user_agent, max(2, int(budget * BOT_SHARE / len(BOTS))))
+    while built.events < budget:
+        built.visit()
+    return built.records()
+
+
+def deliver(day: Day) -> Iterator[DeliveryFile]:
+    """24 hourly files, each built only when the writer asks for it."""
+    total = day.count(EVENTS_AT_SCALE_1, minimum=240)
+    weights = [BEIJING_HOUR_WEIGHTS[(hour + 8) % 24] for hour in range(24)]
+    purchases = _purchases_by_hour(day)
+    for hour in range(24):
+        records = _hour_records(day, hour, total * weights[hour] // sum(weights), purchases[hour])
+        yield DeliveryFile(f"clickstream-{day.day.isoformat()}-{hour:02d}.jsonl", records)
+
+
+def truth(day: Day) -> dict:
+    """Properties the contract does not know yet, and the crawlers' devices."""
+    return {"new_properties": [NEW_PROPERTY] if day.index >= 1 else [], "bot_devices": sorted(BOTS)}

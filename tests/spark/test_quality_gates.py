@@ -21,7 +21,7 @@ MART = "marts.orders_daily"
 def loaded(spark, cfg):
     generate(cfg, ["orders"], date(2026, 7, 1), 1, 3, 0.003)
     pipeline.ingest("orders")
-    pipeline.build_silver_orders()
+    pipeline.build_silver("orders")
     pipeline.build_models("stg_orders__orders")
     built = pipeline.build_mart(MART)
     pipeline.check_mart(MART, built["previous_version"])

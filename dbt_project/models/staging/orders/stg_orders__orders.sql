@@ -24,6 +24,8 @@ renamed as (
         updated_at as status_changed_at
 
     from source
+    -- a deleted order is a tombstone in silver (it keeps late changes from resurrecting it)
+    where not _is_deleted
 
 )
 
