@@ -52,8 +52,9 @@ def ingest(source: str) -> dict:
     started = time.monotonic()
     gates = []
 
-    def gate(validated) -> None:
-        gates.append(check(delivery_view(validated), f"landing.{source}", delivery_suite(contract), _docs_dir()))
+    def gate(validated, records: int) -> None:
+        gates.append(check(delivery_view(validated), f"landing.{source}", delivery_suite(contract, records),
+                           _docs_dir()))
         gates.append(check(bronze_view(bronze.to_bronze(validated, contract), contract), f"bronze.{source}",
                            bronze_suite(contract), _docs_dir()))
 
@@ -100,6 +101,11 @@ def build_silver(source: str) -> dict:
     started = time.monotonic()
     table = contract.silver_table
     batches = bronze.pending_batches(spark, source, table)
+    if not batches:
+        log.info("%s: no pending batch, nothing to apply", table)
+        rows = spark.table(table).count() if spark.catalog.tableExists(table) else 0
+        return {"table": table, "batches_applied": [], "rows": rows, "expectations": None,
+                "seconds": round(time.monotonic() - started, 1)}
     previous = _current_version(spark, table)
     silver.run(spark, contract, batches, hmac_key(settings()))
     try:

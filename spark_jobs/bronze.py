@@ -122,12 +122,11 @@ def _sql_list(values: list[str]) -> str:
 
 
 def _replace_files(df: DataFrame, table: str, files: list[str]) -> None:
-    """Atomically replace exactly the rows that came from ``files`` (new columns are added, never dropped)."""
+    """Atomically replace exactly the rows that came from ``files``."""
     quoted = _sql_list(files)
     DeltaTable.createIfNotExists(df.sparkSession).tableName(table).addColumns(df.schema).execute()
     (df.write.format("delta").mode("overwrite")
        .option("replaceWhere", f"_source_file IN ({quoted})")
-       .option("mergeSchema", "true")
        .saveAsTable(table))
 
 
@@ -173,11 +172,11 @@ def batch_id_for(delivery: str, files: list[str]) -> str:
 
 
 def load(spark: SparkSession, cfg: Settings, contract: Contract, files: list[str], delivery: str,
-         done: set[str], gate: Callable[[DataFrame], None] | None = None) -> BronzeResult:
+         done: set[str], gate: Callable[[DataFrame, int], None] | None = None) -> BronzeResult:
     """Ingest ``files`` of ``delivery`` (``<source>/<date>``) not in ``done`` into bronze and quarantine.
 
     ``done`` is the source's processed-file ledger (:func:`ingested_files`), read
-    once per run. ``gate`` sees the validated batch before anything is written:
+    once per run. ``gate`` sees the validated batch (and its size) before anything is written:
     when it raises, no table changes and the files stay pending.
     """
     new = [f for f in files if f not in done]
@@ -202,7 +201,7 @@ def load(spark: SparkSession, cfg: Settings, contract: Contract, files: list[str
         result.quarantined = {r["reason"]: r["count"] for r in reasons}
         result.rows_to_bronze = result.rows_in - sum(result.quarantined.values())
         if gate is not None:
-            gate(validated)
+            gate(validated, result.rows_in)
         _replace_files(to_bronze(validated, contract), f"bronze.{contract.source}", new)
         _replace_files(to_quarantine(validated), f"quarantine.{contract.source}", new)
         _record_in_ledger(spark, contract.source, {f: per_file.get(f, 0) for f in new}, batch_id, at)

@@ -85,7 +85,9 @@ def _csv(lines: DataFrame, contract: Contract) -> DataFrame:
         out = F.lit(None)
         for name, columns in layouts.items():
             schema = ", ".join(f"`{field}` string" for field in columns.values()) + ", _corrupt string"
-            parsed = F.from_csv("value", schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt"})
+            parsed = F.from_csv("value", schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt",
+                                                 # RFC 4180: a quote inside a quoted value is doubled
+                                                 "escape": '"'})
             out = F.when(F.col("_variant").eqNullSafe(F.lit(name)), pick(parsed, columns)).otherwise(out)
         return out
 

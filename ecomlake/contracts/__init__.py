@@ -101,7 +101,7 @@ class Contract:
         """Schema of one delivered JSON line."""
         if self.is_cdc:
             return f"op string, ts_ms bigint, before {self.row_ddl}, after {self.row_ddl}"
-        return self.row_ddl[len("struct<"):-1]
+        return ", ".join(f"`{f.name}` {f.type}" for f in self.fields)
 
     @property
     def pii_fields(self) -> tuple[str, ...]:

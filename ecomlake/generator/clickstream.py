@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
@@ -32,6 +33,7 @@ EVENTS_AT_SCALE_1 = 5_000_000
 BEIJING_HOUR_WEIGHTS = (5, 3, 2, 1, 1, 1, 2, 3, 4, 5, 5, 6, 7, 6, 5, 5, 5, 5, 6, 8, 9, 10, 9, 7)
 HOUR_MS, DAY_MS = 3_600_000, 86_400_000
 UTM_SHARE, LATE_SHARE, BOT_SHARE, EXPERIMENT_SHARE = 0.3, 0.01, 0.03, 0.6
+ACTIVE_SHARE = 0.2  # of accounts visit on a day, in several sessions each
 LOGGED_IN_SHARE, LOGS_IN_SHARE = 0.4, 0.25  # of browsing sessions; the rest stay anonymous
 MEAN_SESSION_EVENTS, MAX_SESSION_EVENTS = 9, 200
 USER_AGENTS = {
@@ -61,7 +63,10 @@ SEARCH, CHECKOUT, COUPONS = ',"page":"/search"', ',"page":"/checkout"', ',"page"
 NEXT_STEP = (("page_view", 30), ("product_view", 35), ("search", 12), ("add_to_cart", 10), ("checkout", 3),
              ("coupon_click", 6), ("share", 4))
 STEPS = tuple(name for name, weight in NEXT_STEP for _ in range(weight))
+CRAWL_STEPS = ("page_view", "product_view", "product_view", "search")
+# Timestamp pieces by second of the day and by millisecond: ``iso`` without strftime in the hot loop.
 HMS = tuple(f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60))
+MS = tuple(f".{m:03d}Z" for m in range(1000))
 
 
 @cache
@@ -69,11 +74,18 @@ def _date_text(epoch_day: int) -> str:
     return date.fromordinal(date(1970, 1, 1).toordinal() + epoch_day).isoformat()
 
 
-def _stamp(t: int) -> str:
-    """:func:`~ecomlake.generator.model.iso` of epoch milliseconds, from tables: the hot loop's timestamps."""
-    d, r = divmod(t, DAY_MS)
-    s, m = divmod(r, 1000)
-    return f"{_date_text(d)}T{HMS[s]}.{m:03d}Z"
+@dataclass(frozen=True)
+class _Device:
+    """The JSON fragments that are the same for every event from a device."""
+
+    anonymous_id: str
+    device_platform: str
+    user_agent: str
+
+
+def _device(device: str, platform: str, user_agent: str) -> _Device:
+    return _Device(f',"anonymous_id":"{people.anonymous_id(device)}"',
+                   f',"device_id":"{device}","platform":"{platform}"', f',"user_agent":"{user_agent}"')
 
 
 def _sku_piece(sku: str) -> str:
@@ -104,16 +116,31 @@ def _user_agent(device: str, platform: str) -> str:
     return agents[sum(map(ord, device)) % len(agents)]
 
 
+def _visitors(day: Day) -> list[tuple[str, tuple[_Device, ...]]]:
+    """The day's active account holders (user id, devices): each shops in a few sessions."""
+    rng = day.rng("clickstream-visitors")
+    accounts = people.accounts(day.scale)
+    visitors = []
+    for _ in range(max(1, int(accounts * ACTIVE_SHARE))):
+        account = rng.randrange(accounts)
+        devices = people.person(day.seed, people.owner(account)).devices
+        platforms = [_device_platform(device) for device in devices]
+        visitors.append((people.user_id(account), tuple(_device(d, p, _user_agent(d, p))
+                                                        for d, p in zip(devices, platforms, strict=True))))
+    return visitors
+
+
 class _Hour:
     """One hourly file being built: its rng, and its sessions as batches of records."""
 
-    def __init__(self, day: Day, hour: int) -> None:
+    def __init__(self, day: Day, hour: int, visitors: list[tuple[str, tuple[_Device, ...]]]) -> None:
         self.day = day
         self.rng = day.rng(f"clickstream-{hour:02d}")
         self.start = ms(midnight(day.day)) + hour * HOUR_MS
         self.prefix = f"{day.day:%Y%m%d}{hour:02d}"
         self.sessions: list[list[Record]] = []
         self.events = 0
+        self.visitors = visitors
         self.skus = _sku_pieces(day.scale)
         self.landings = _utm_pieces(day.seed)
 
@@ -134,31 +161,31 @@ class _Hour:
         start = self.start + int(self.rng.random() * max(1, HOUR_MS - times[-1]))
         return [start + t for t in times]
 
-    def add(self, device: str, platform: str, user_agent: str, times: list[int], bodies: list[tuple[str, str]],
-            user: str | None = None, login_at: int = 0) -> None:
+    def add(self, device: _Device, times: list[int], bodies: list[tuple[str, str]], user: str | None = None,
+            login_at: int = 0) -> None:
         """A session's events: (name, JSON fragment) ``bodies`` at ``times``, with ``user`` from ``login_at`` on."""
         rnd = self.rng.random
-        sid = f"S{self.prefix}{len(self.sessions):06d}"
-        anon = f',"anonymous_id":"{people.anonymous_id(device)}"'
         logged = f',"user_id":"{user}"' if user else ""
-        mid = f',"device_id":"{device}","platform":"{platform}","session_id":"{sid}"'
+        mid = f'{device.device_platform},"session_id":"S{self.prefix}{len(self.sessions):06d}"'
         drift = EXPERIMENTS[int(rnd() * len(EXPERIMENTS))] if self.day.index >= 1 and rnd() < EXPERIMENT_SHARE else ""
-        tail = f',"user_agent":"{user_agent}"{drift}}}'
-        prefix, base = f"E{self.prefix}", self.events
-        batch = []
+        tail = f"{device.user_agent}{drift}}}"
+        anon, prefix, base, batch = device.anonymous_id, f"E{self.prefix}", self.events, []
         for i, (t, (name, body)) in enumerate(zip(times, bodies, strict=True)):
             eid = f"{prefix}{base + i:07d}"
-            batch.append(Record(f'{{"event_id":"{eid}","event_name":"{name}","event_time":"{_stamp(t)}"{anon}'
+            d, r = divmod(t, DAY_MS)
+            stamp = f"{_date_text(d)}T{HMS[r // 1000]}{MS[r % 1000]}"
+            batch.append(Record(f'{{"event_id":"{eid}","event_name":"{name}","event_time":"{stamp}"{anon}'
                                 f'{logged if i >= login_at else ""}{mid}{body}{tail}', eid))
         self.events += len(batch)
         self.sessions.append(batch)
 
-    def browse(self, bodies: list[tuple[str, str]], n: int) -> list[tuple[str, str]]:
-        """``bodies`` continued with ``n`` browsing steps."""
+    def browse(self, bodies: list[tuple[str, str]], n: int, steps: tuple[str, ...] = STEPS
+               ) -> list[tuple[str, str]]:
+        """``bodies`` continued with ``n`` browsing steps drawn from ``steps``."""
         rnd, skus = self.rng.random, self.skus
         viewed = skus[int(rnd() * len(skus))]
         for _ in range(n):
-            name = STEPS[int(rnd() * len(STEPS))]
+            name = steps[int(rnd() * len(steps))]
             if name == "page_view":
                 body = PAGES[int(rnd() * len(PAGES))]
             elif name == "product_view":
@@ -173,24 +200,20 @@ class _Hour:
     def visit(self) -> None:
         """A shopper browsing on one of their devices: anonymous, logged in, or logging in on the way."""
         rng, rnd = self.rng, self.rng.random
-        account = int(rnd() * people.accounts(self.day.scale))
-        devices = people.person(self.day.seed, people.owner(account)).devices
-        device = devices[int(rnd() * len(devices))]
-        platform = _device_platform(device)
+        user, devices = self.visitors[int(rnd() * len(self.visitors))]
         n = min(MAX_SESSION_EVENTS, 1 + int(rng.expovariate(1 / MEAN_SESSION_EVENTS)))
         times = self.within_hour(self.times(n, 500, 40_000))
         if rnd() < LATE_SHARE:  # buffered offline, uploaded days later
             back = (1 + int(rnd() * 3)) * DAY_MS
             times = [t - back for t in times]
-        login = rnd()
-        user, login_at = people.user_id(account), 0
+        login, login_at = rnd(), 0
         if login >= LOGGED_IN_SHARE:
             if login < LOGGED_IN_SHARE + LOGS_IN_SHARE and n > 1:
                 login_at = 1 + int(rnd() * (n - 1))
             else:
                 user = None
         bodies = self.browse([("page_view", self.landing())], n - 1)
-        self.add(device, platform, _user_agent(device, platform), times, bodies, user, login_at)
+        self.add(devices[int(rnd() * len(devices))], times, bodies, user, login_at)
 
     def purchase(self, history: OrderHistory) -> None:
         """The session that placed a real order: its items viewed and added, checkout, then purchase at creation."""
@@ -206,14 +229,12 @@ class _Hour:
         rnd = self.rng.random  # logged in before checkout: from the start, or somewhere on the way
         login_at = 0 if history.is_brushing or rnd() < 0.5 else 1 + int(rnd() * (len(bodies) - 2))
         device, platform = order["device_id"], order["channel"]
-        self.add(device, platform, _user_agent(device, platform), times, bodies, order["user_id"], login_at)
+        self.add(_device(device, platform, _user_agent(device, platform)), times, bodies, order["user_id"], login_at)
 
     def crawl(self, device: str, user_agent: str, n: int) -> None:
         """A crawler walking the catalog: many pages a few hundred ms apart, never logged in."""
         times = self.within_hour(self.times(n, 200, 3_000))
-        bodies = [(name, body) for name, body in self.browse([("page_view", PAGES[0])], n - 1)
-                  if name in ("page_view", "product_view", "search")]
-        self.add(device, "web", user_agent, times[: len(bodies)], bodies)
+        self.add(_device(device, "web", user_agent), times, self.browse([("page_view", PAGES[0])], n - 1, CRAWL_STEPS))
 
     def records(self) -> list[Record]:
         """The hour's good records, sessions in upload order, with its share of broken lines."""
@@ -232,8 +253,9 @@ def _purchases_by_hour(day: Day) -> dict[int, list[OrderHistory]]:
     return by_hour
 
 
-def _hour_records(day: Day, hour: int, budget: int, purchases: list[OrderHistory]) -> list[Record]:
-    built = _Hour(day, hour)
+def _hour_records(day: Day, hour: int, budget: int, purchases: list[OrderHistory],
+                  visitors: list[tuple[str, tuple[_Device, ...]]]) -> list[Record]:
+    built = _Hour(day, hour, visitors)
     for history in purchases:
         built.purchase(history)
     for device, user_agent in BOTS.items():
@@ -247,9 +269,9 @@ def deliver(day: Day) -> Iterator[DeliveryFile]:
     """24 hourly files, each built only when the writer asks for it."""
     total = day.count(EVENTS_AT_SCALE_1, minimum=240)
     weights = [BEIJING_HOUR_WEIGHTS[(hour + 8) % 24] for hour in range(24)]
-    purchases = _purchases_by_hour(day)
+    purchases, visitors = _purchases_by_hour(day), _visitors(day)
     for hour in range(24):
-        records = _hour_records(day, hour, total * weights[hour] // sum(weights), purchases[hour])
+        records = _hour_records(day, hour, total * weights[hour] // sum(weights), purchases[hour], visitors)
         yield DeliveryFile(f"clickstream-{day.day.isoformat()}-{hour:02d}.jsonl", records)
 
 

@@ -14,7 +14,17 @@ from datetime import datetime, timedelta
 
 from ecomlake.contracts import load_contract
 from ecomlake.generator import orders
-from ecomlake.generator.model import Day, DeliveryFile, Record, bad_json_records, iso, json_line, parts, scatter
+from ecomlake.generator.model import (
+    Day,
+    DeliveryFile,
+    Record,
+    bad_json_records,
+    iso,
+    json_line,
+    midnight,
+    parts,
+    scatter,
+)
 
 CONTRACT = load_contract("payments")
 METHODS = CONTRACT.field("method").allowed
@@ -22,6 +32,7 @@ METHOD_WEIGHTS = (45, 40, 8, 7)
 # Channels that only take one way of paying.
 CHANNEL_METHOD = {"tmall": "alipay", "mini_program": "wechat_pay"}
 RETRY_SHARE, DOUBLE_NOTIFY_SHARE, FULL_REFUND_SHARE = 0.08, 0.03, 0.6
+RETRY_WINDOW = timedelta(seconds=30)  # a declined attempt comes at most this long before the payment
 
 
 def _payment_id(seed: int, order_id: str, attempt: str) -> str:
@@ -46,7 +57,7 @@ def _events(history: orders.OrderHistory, seed: int) -> list[tuple[datetime, dic
     for at, row in history.changes:
         if row["status"] == "paid":
             paid = row["total_fen"]
-            window_ms = min(30_000, int((at - created).total_seconds() * 1000))
+            window_ms = int(min(RETRY_WINDOW, at - created) / timedelta(milliseconds=1))
             if window_ms > 1 and rng.random() < RETRY_SHARE:  # a declined attempt a few seconds before
                 event("pay-1", f"pay-{order_id}", "payment", "failed", paid,
                       at - timedelta(milliseconds=rng.randrange(1, window_ms)))
@@ -61,10 +72,13 @@ def _events(history: orders.OrderHistory, seed: int) -> list[tuple[datetime, dic
 
 def _rows(day: Day) -> list[dict]:
     """The gateway events of ``day``, in time order, from the orders that can still change on it."""
+    start = midnight(day.day)
+    end = start + timedelta(days=1) + RETRY_WINDOW
     timed = []
     for back in range(orders.LATEST_CHANGE_DAYS):
         for history in orders.orders_placed_on(day.day - timedelta(days=back), day.seed, day.scale, day.first_day):
-            timed.extend(pair for pair in _events(history, day.seed) if pair[0].date() == day.day)
+            if any(start <= at < end for at, _ in history.changes):
+                timed.extend(pair for pair in _events(history, day.seed) if pair[0].date() == day.day)
     timed.sort(key=lambda pair: pair[0])
     return [row for _, row in timed]
 

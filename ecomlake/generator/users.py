@@ -11,8 +11,10 @@ the close: silver must not bring the account back.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
+from bisect import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -36,7 +38,7 @@ from ecomlake.generator.model import (
 CONTRACT = load_contract("users")
 CHANNELS = CONTRACT.field("register_channel").allowed
 LEVELS = CONTRACT.field("member_level").allowed
-LEVEL_WEIGHTS = (60, 25, 12, 3)
+LEVEL_CUMULATIVE = (60, 85, 97)  # of 100 draws: below 60 none, below 85 silver, below 97 gold, else platinum
 UPDATE_BLOCK_DAYS = 100
 CLOSURES_PER_DAY_AT_SCALE_1 = 50
 LATE_SHARE, REPLAY_SHARE = 0.02, 0.01
@@ -49,18 +51,29 @@ class Closure:
     late_update_at: datetime | None  # the deliberate update before the close, delivered the next day
 
 
+class _Dice:
+    """Cheap draws from one hash: the opening snapshot needs one per account, and seeding a Random takes ~6 µs."""
+
+    def __init__(self, key: str) -> None:
+        self.bits = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=16).digest())
+
+    def below(self, n: int) -> int:
+        self.bits, value = divmod(self.bits, n)
+        return value
+
+
 def _base_row(seed: int, first_day: date, account: int) -> dict:
     """The account as it stood when the history began; some emails are only added later."""
     who = people.person(seed, people.owner(account))
-    rng = random.Random(f"users-account:{seed}:{account}")
-    registered = iso(midnight(first_day) - timedelta(seconds=rng.randrange(86_400, 4 * 365 * 86_400)))
+    dice = _Dice(f"users-account:{seed}:{account}")
+    registered = iso(midnight(first_day) - timedelta(seconds=86_400 + dice.below(4 * 365 * 86_400)))
     return {
         "user_id": people.user_id(account), "phone": people.account_phone(seed, account),
-        "email": who.email if rng.random() < 0.8 else None, "name": who.name, "gender": who.gender,
+        "email": who.email if dice.below(100) < 80 else None, "name": who.name, "gender": who.gender,
         "birth_year": who.birth_year, "city": who.city, "city_tier": who.city_tier,
-        "register_channel": rng.choice(CHANNELS), "registered_at": registered,
-        "wechat_unionid": who.wechat_unionid, "member_level": rng.choices(LEVELS, LEVEL_WEIGHTS)[0],
-        "is_private_domain_member": rng.random() < 0.2, "marketing_consent": rng.random() < 0.6,
+        "register_channel": CHANNELS[dice.below(len(CHANNELS))], "registered_at": registered,
+        "wechat_unionid": who.wechat_unionid, "member_level": LEVELS[bisect(LEVEL_CUMULATIVE, dice.below(100))],
+        "is_private_domain_member": dice.below(100) < 20, "marketing_consent": dice.below(100) < 60,
         "updated_at": registered,
     }
 
@@ -85,7 +98,7 @@ def _changed(seed: int, account: int, n: int, row: dict, at: datetime) -> dict:
     return new
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)  # every change lookup walks all blocks so far: keep 800 days of them
 def _block_offsets(seed: int, accounts: int, block: int) -> tuple[int, ...]:
     """For each account, the day within the block on which it changes."""
     rng = random.Random(f"users-updates:{seed}:{block}")
