@@ -13,7 +13,7 @@ from ecomlake.contracts import all_sources
 from ecomlake.generator import generated_keys
 
 pytestmark = pytest.mark.e2e
-RUN = [sys.executable, "-m", "ecomlake.cli", "run", "--start", "2026-09-01", "--days", "2", "--scale", "0.003"]
+RUN = [sys.executable, "-m", "ecomlake.cli", "run", "--start", "2026-09-01", "--days", "1", "--scale", "0.003"]
 
 
 def main_job(platform_env) -> tuple[str, dict]:

@@ -19,9 +19,9 @@ from ecomlake.contracts import all_sources, load_contract
 from ecomlake.generator import SOURCES, bad_records, generate, write_delivery
 from ecomlake.generator.model import Day
 
-# Three days across a week boundary (prices change weekly, so products get SCD2 versions).
-START, DAYS, SEED, SCALE = date(2026, 8, 1), 3, 7, 0.002
-KILL_DAY = date(2026, 8, 4)
+# Two days across a week boundary (prices change weekly, so products get SCD2 versions).
+START, DAYS, SEED, SCALE = date(2026, 8, 1), 2, 7, 0.002
+KILL_DAY = date(2026, 8, 3)
 TABLES = [t for s in SOURCES for t in (f"bronze.{s}", f"quarantine.{s}", load_contract(s).silver_table)]
 PHONE = re.compile(r"1[3-9][0-9]{9}")
 
@@ -161,7 +161,7 @@ def test_an_ingestion_killed_mid_write_then_re_run_equals_an_uninterrupted_run(f
     write_delivery(cfg, "clickstream", Day(KILL_DAY, SEED, SCALE, START))
     log_dir = Path(cfg.table_location("bronze", "clickstream").removeprefix("file:")) / "_delta_log"
     commits = len(list(log_dir.glob("*.json")))
-    job = subprocess.Popen([sys.executable, "-c", "from ecomlake import pipeline; pipeline.ingest('clickstream')"],
+    job = subprocess.Popen([sys.executable, "-m", "spark_jobs.ingest", "clickstream", "--bronze-only"],
                            env={**os.environ, **platform_env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while len(list(log_dir.glob("*.json"))) == commits:
