@@ -30,14 +30,15 @@ def _file_name() -> Column:
     return F.element_at(F.split("_source_file", "/"), -1)
 
 
-def _rescued(raw_row: Column, contract: Contract) -> Column:
+def _rescued(properties: Column, contract: Contract) -> Column:
     """Top-level JSON properties the contract does not declare, as a map (null when there are none)."""
     known = F.array(*[F.lit(f.name) for f in contract.fields])
-    extra = F.map_filter(F.from_json(raw_row, "map<string,string>"), lambda k, _: ~F.array_contains(known, k))
+    extra = F.map_filter(properties, lambda k, _: ~F.array_contains(known, k))
     return F.when(F.size(extra) > 0, extra)
 
 
 def _json(lines: DataFrame, contract: Contract) -> DataFrame:
+    """Each line is parsed three times, not once per field: typed, as text properties, and for validity."""
     passthrough = lines.columns
     parsed = lines.withColumn("_parsed", F.from_json("value", contract.envelope_ddl))
     if contract.is_cdc:
@@ -47,11 +48,13 @@ def _json(lines: DataFrame, contract: Contract) -> DataFrame:
     else:
         row = F.struct(*[F.col(f"_parsed.`{f.name}`").alias(f.name) for f in contract.fields])
         raw_row, envelope = F.col("value"), []
-    raw = F.struct(*[F.get_json_object(raw_row, f"$.{f.name}").alias(f.name) for f in contract.fields])
+    # Every property as delivered, as text (nested values as their JSON).
+    parsed = parsed.withColumn("_properties", F.from_json(raw_row, "map<string,string>"))
+    raw = F.struct(*[F.col("_properties")[f.name].alias(f.name) for f in contract.fields])
     malformed = F.when(F.try_parse_json("value").isNull(), F.lit(Reason.MALFORMED_JSON.value))
     return parsed.select(
         *passthrough, malformed.alias("_malformed"), row.alias("_row"), raw.alias("_raw"),
-        _rescued(raw_row, contract).alias("_rescued_data"), *envelope,
+        _rescued(F.col("_properties"), contract).alias("_rescued_data"), *envelope,
     )
 
 
