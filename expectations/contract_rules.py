@@ -56,7 +56,7 @@ def _event_time(contract: Contract) -> F.Column:
     return F.col(contract.event_time).cast("timestamp")
 
 
-def _not_in_future(contract: Contract, event_time: F.Column) -> F.Column:
+def _not_in_future(event_time: F.Column) -> F.Column:
     return (event_time > F.current_timestamp() + F.expr(FUTURE_TOLERANCE)).alias(FUTURE)
 
 
@@ -81,7 +81,7 @@ def bronze_view(bronze: DataFrame, contract: Contract) -> DataFrame:
         from spark_jobs.bronze import changed_row
 
         bronze = bronze.select("op", "ts_ms", changed_row().alias("_r")).select("op", "ts_ms", "_r.*")
-    return bronze.withColumn(FUTURE, _not_in_future(contract, _event_time(contract)))
+    return bronze.withColumn(FUTURE, _not_in_future(_event_time(contract)))
 
 
 def bronze_suite(contract: Contract) -> list:
@@ -104,7 +104,7 @@ def silver_view(silver: DataFrame, contract: Contract) -> DataFrame:
         event_time = F.timestamp_millis("_changed_at_ms")
     else:
         event_time = _event_time(contract)
-    return silver.withColumn(FUTURE, _not_in_future(contract, event_time))
+    return silver.withColumn(FUTURE, _not_in_future(event_time))
 
 
 def _unchanged_in_silver(contract: Contract) -> list[Field]:

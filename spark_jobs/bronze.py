@@ -117,13 +117,13 @@ def to_quarantine(validated: DataFrame) -> DataFrame:
     )
 
 
-def _sql_list(values: list[str]) -> str:
+def sql_list(values: list[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
 def _replace_files(df: DataFrame, table: str, files: list[str]) -> None:
     """Atomically replace exactly the rows that came from ``files``."""
-    quoted = _sql_list(files)
+    quoted = sql_list(files)
     DeltaTable.createIfNotExists(df.sparkSession).tableName(table).addColumns(df.schema).execute()
     (df.write.format("delta").mode("overwrite")
        .option("replaceWhere", f"_source_file IN ({quoted})")
@@ -244,6 +244,6 @@ def forget(spark: SparkSession, source: str, target: str, deliveries: list[str])
     batches = sorted(r.batch_id for r in spark.table(LEDGER).where(f"source = '{source}' AND ({prefixes})")
                      .select("batch_id").distinct().collect())
     if batches:
-        spark.sql(f"DELETE FROM {LEDGER} WHERE source = '{source}' AND batch_id IN ({_sql_list(batches)})")
-        spark.sql(f"DELETE FROM {APPLIED} WHERE target = '{target}' AND batch_id IN ({_sql_list(batches)})")
+        spark.sql(f"DELETE FROM {LEDGER} WHERE source = '{source}' AND batch_id IN ({sql_list(batches)})")
+        spark.sql(f"DELETE FROM {APPLIED} WHERE target = '{target}' AND batch_id IN ({sql_list(batches)})")
     return batches

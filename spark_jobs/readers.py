@@ -11,6 +11,9 @@ does not know, kept rather than dropped). CDC readers add the envelope (``op``,
 
 from __future__ import annotations
 
+from functools import reduce
+from operator import and_
+
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -96,7 +99,7 @@ def _csv(lines: DataFrame, contract: Contract) -> DataFrame:
 
     def header(parsed: Column, columns: dict[str, str]) -> Column:
         matches = [parsed[field] == F.lit(column) for column, field in columns.items()]
-        return _all(matches)
+        return reduce(and_, matches)
 
     raw_fields = []
     for spec in contract.fields:
@@ -114,13 +117,6 @@ def _csv(lines: DataFrame, contract: Contract) -> DataFrame:
     row = F.struct(*[F.col(f"_raw.`{f.name}`").try_cast(f.type).alias(f.name) for f in contract.fields])
     return with_raw.select(*passthrough, first_reason(checks).alias("_malformed"), row.alias("_row"),
                            "_raw", F.lit(None).cast("map<string,string>").alias("_rescued_data"))
-
-
-def _all(conditions: list[Column]) -> Column:
-    out = F.lit(True)
-    for condition in conditions:
-        out = out & condition
-    return out
 
 
 def _text(spark: SparkSession, paths: list[str]) -> DataFrame:

@@ -22,7 +22,7 @@ from pyspark.sql import functions as F
 
 from ecomlake.contracts import Contract, Field
 from ecomlake.pii import hmac_sha256
-from spark_jobs.bronze import changed_row
+from spark_jobs.bronze import changed_row, sql_list
 
 CHANGED_AT = "_changed_at_ms"  # a CDC event's ts_ms, in silver
 PHONE_IN_TEXT = r"(\+?86[- ]?)?1[3-9][0-9][- ]?[0-9]{4}[- ]?[0-9]{4}"
@@ -111,10 +111,6 @@ def newer_sql(contract: Contract) -> str:
     return condition
 
 
-def _sql_literal(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def merge(spark: SparkSession, changes: DataFrame, contract: Contract, table: str | None = None) -> None:
     """Upsert the newest row per key into silver; only ever forward (see :func:`newer_sql`)."""
     table = table or contract.silver_table
@@ -126,7 +122,7 @@ def merge(spark: SparkSession, changes: DataFrame, contract: Contract, table: st
     on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in contract.key)
     if partition:  # touch only the partitions this change set has (late events reach back a few days)
         values = [r[0] for r in changes.select(partition).distinct().collect() if r[0] is not None]
-        on += f" AND t.`{partition}` IN ({', '.join(_sql_literal(v) for v in values) or 'NULL'})"
+        on += f" AND t.`{partition}` IN ({sql_list([str(v) for v in values]) or 'NULL'})"
     (
         DeltaTable.forName(spark, table).alias("t")
         .merge(changes.alias("s"), on)
