@@ -36,12 +36,12 @@ $(JARS)/.fetched: infra/jars/pom.xml
 	    -DoutputDirectory=$(CURDIR)/$(JARS) -DexcludeTransitive=true
 	touch $@
 
-run: install ## generate demo deliveries of the ten sources and run every DAG on them (ARGS="--days 3 ...")
-	$(BIN)/ecomlake run $(ARGS)
+run: install ## the main job: demo deliveries of the ten sources, every DAG on them, scores against truth (ARGS="--days 3 ...")
+	$(BIN)/ecomgen demo $(ARGS)
 
 # Its own data root and metastore port: a scale-1 day does not mix with the demo data.
 bench: install ## one full day at scale 1 (100k orders, 5M clicks): rows per second per source
-	ECOMLAKE_VAR=$(CURDIR)/var/bench ECOMLAKE_METASTORE_PORT=1537 $(BIN)/ecomlake run --scale 1 --days 1 $(ARGS)
+	ECOMLAKE_VAR=$(CURDIR)/var/bench ECOMLAKE_METASTORE_PORT=1537 $(BIN)/ecomgen demo --scale 1 --days 1 $(ARGS)
 
 up: install ## start metastore, SQL endpoint (:10000) and Airflow UI (:8080)
 	$(BIN)/ecomlake up
@@ -52,8 +52,9 @@ down: ## stop the services `make up` started
 status: install ## which services answer
 	$(BIN)/ecomlake status
 
-lint: install ## ruff
+lint: install ## ruff, and the one-way layer contracts (import-linter)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # The end-to-end suite (Airflow standalone, the main job twice, the Thrift Server: ≈13 min on
 # 2 cores) runs in CI (CI=true) and with `make test-all`; a local `make test` leaves it out.

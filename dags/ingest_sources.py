@@ -26,9 +26,9 @@ from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
-from ecomlake.assets import landing_asset, table_asset
 from ecomlake.contracts import all_sources, load_contract
-from ecomlake.orchestration import dag_settings
+from orchestration.assets import landing_asset, table_asset
+from orchestration.dag_settings import dag_settings
 
 
 def ingest_dag(source: str):
@@ -50,8 +50,8 @@ def ingest_dag(source: str):
     def ingest():
         @task(outlets=[table_asset(f"bronze.{source}"), table_asset(f"quarantine.{source}")])
         def load_bronze(params: dict) -> dict:
-            from ecomlake.orchestration import fail_fast_on_data_errors
-            from ecomlake.pipeline import ingest, replay
+            from orchestration.dag_settings import fail_fast_on_data_errors
+            from orchestration.pipeline import ingest, replay
 
             if params.get("replay_from"):
                 replay(source, params["replay_from"], params.get("replay_to") or params["replay_from"])
@@ -61,8 +61,8 @@ def ingest_dag(source: str):
         @task(outlets=[table_asset(contract.silver_table)])
         def build_silver(bronze: dict) -> dict:
             """Apply pending batches to silver and gate it, then report the run (one Spark start less)."""
-            from ecomlake.orchestration import fail_fast_on_data_errors
-            from ecomlake.pipeline import build_silver, write_report
+            from orchestration.dag_settings import fail_fast_on_data_errors
+            from orchestration.pipeline import build_silver, write_report
 
             with fail_fast_on_data_errors():
                 silver = build_silver(source)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from airflow.sdk import dag, task
 
-from ecomlake.assets import table_asset
-from ecomlake.orchestration import dag_settings
+from orchestration.assets import table_asset
+from orchestration.dag_settings import dag_settings
 
 
 @dag(
@@ -29,8 +29,8 @@ from ecomlake.orchestration import dag_settings
 def orders_marts():
     @task(outlets=[table_asset("staging.stg_orders__orders")])
     def stg_orders__orders() -> dict:
-        from ecomlake.orchestration import fail_fast_on_data_errors
-        from ecomlake.pipeline import build_models
+        from orchestration.dag_settings import fail_fast_on_data_errors
+        from orchestration.pipeline import build_models
 
         with fail_fast_on_data_errors():
             return build_models("stg_orders__orders")
@@ -38,8 +38,8 @@ def orders_marts():
     @task
     def orders_daily() -> dict:
         """Build the mart; remember the version it replaces, for the gate to restore."""
-        from ecomlake.orchestration import fail_fast_on_data_errors
-        from ecomlake.pipeline import build_mart
+        from orchestration.dag_settings import fail_fast_on_data_errors
+        from orchestration.pipeline import build_mart
 
         with fail_fast_on_data_errors():
             return build_mart("marts.orders_daily")
@@ -47,8 +47,8 @@ def orders_marts():
     @task(outlets=[table_asset("marts.orders_daily")])
     def check_orders_daily(staging: dict, built: dict) -> dict:
         """Gate the mart (restoring it on failure), then report the run."""
-        from ecomlake.orchestration import fail_fast_on_data_errors
-        from ecomlake.pipeline import check_mart, write_report
+        from orchestration.dag_settings import fail_fast_on_data_errors
+        from orchestration.pipeline import check_mart, write_report
 
         with fail_fast_on_data_errors():
             checked = check_mart("marts.orders_daily", built["previous_version"])

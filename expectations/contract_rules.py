@@ -78,7 +78,7 @@ def delivery_suite(contract: Contract, records: int) -> list:
 def bronze_view(bronze: DataFrame, contract: Contract) -> DataFrame:
     """One flat row per record (a CDC event's envelope plus the row it carries), with the event-time check."""
     if contract.is_cdc:
-        from spark_jobs.bronze import changed_row
+        from ecomlake.cdc import changed_row
 
         bronze = bronze.select("op", "ts_ms", changed_row().alias("_r")).select("op", "ts_ms", "_r.*")
     return bronze.withColumn(FUTURE, _not_in_future(_event_time(contract)))

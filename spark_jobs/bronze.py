@@ -130,11 +130,6 @@ def _replace_files(df: DataFrame, table: str, files: list[str]) -> None:
        .saveAsTable(table))
 
 
-def changed_row() -> Column:
-    """The row a change event carries: ``before`` for a delete, else ``after``."""
-    return F.when(F.col("op") == "d", F.col("before")).otherwise(F.col("after"))
-
-
 def _ensure_ledgers(spark: SparkSession) -> None:
     DeltaTable.createIfNotExists(spark).tableName(LEDGER).addColumns(LEDGER_SCHEMA).execute()
     DeltaTable.createIfNotExists(spark).tableName(APPLIED).addColumns(APPLIED_SCHEMA).execute()

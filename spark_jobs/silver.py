@@ -20,9 +20,10 @@ from delta.tables import DeltaTable
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
+from ecomlake.cdc import changed_row
 from ecomlake.contracts import Contract, Field
 from ecomlake.pii import hmac_sha256
-from spark_jobs.bronze import changed_row, sql_list
+from spark_jobs.bronze import sql_list
 
 CHANGED_AT = "_changed_at_ms"  # a CDC event's ts_ms, in silver
 PHONE_IN_TEXT = r"(\+?86[- ]?)?1[3-9][0-9][- ]?[0-9]{4}[- ]?[0-9]{4}"

@@ -147,5 +147,10 @@ def load_contract(source: str) -> Contract:
     return _parse(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
+# The order a day's deliveries are run in: accounts and catalog before the facts that refer to them.
+SOURCE_ORDER = ("users", "products", "inventory", "orders", "payments", "clickstream", "ad_spend", "coupons",
+                "service", "logistics")
+
+
 def all_sources() -> list[str]:
     return sorted(p.stem for p in CONTRACTS_DIR.glob("*.yaml"))

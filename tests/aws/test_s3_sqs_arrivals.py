@@ -81,7 +81,7 @@ async def first_event(trigger, timeout_s: float):
 
 
 def test_an_s3_delivery_reaches_the_landing_assets_watcher(aws_profile):
-    from ecomlake.assets import landing_asset
+    from orchestration.assets import landing_asset
 
     [watcher] = landing_asset("orders").watchers
     trigger = watcher.trigger

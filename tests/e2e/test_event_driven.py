@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ecomlake.airflow_api import dag_runs_since
-from ecomlake.cli import wait_for_chain
+from orchestration.airflow_api import dag_runs_since
+from orchestration.cli import wait_for_chain
 
 pytestmark = pytest.mark.e2e
 MART = "marts.orders_daily"
@@ -28,7 +28,7 @@ def airflow(metastore, cfg, platform_env):
 
 
 def deliver(platform_env, day: str, *extra: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "ecomlake.cli", "deliver", "--day", day, "--scale", "0.003", *extra]
+    command = [sys.executable, "-m", "ecomgen.cli", "deliver", "--day", day, "--scale", "0.003", *extra]
     return subprocess.run(command, env={**os.environ, **platform_env}, capture_output=True, text=True,
                           timeout=1500)
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from ecomlake.cli import MAIN_DAGS
+from ecomgen import generated_keys
 from ecomlake.contracts import all_sources
-from ecomlake.generator import generated_keys
+from orchestration.cli import MAIN_DAGS
 
 pytestmark = pytest.mark.e2e
-RUN = [sys.executable, "-m", "ecomlake.cli", "run", "--start", "2026-09-01", "--days", "1", "--scale", "0.003"]
+RUN = [sys.executable, "-m", "ecomgen.cli", "demo", "--start", "2026-09-01", "--days", "1", "--scale", "0.003"]
 
 
 def main_job(platform_env) -> tuple[str, dict]:
@@ -45,7 +45,7 @@ def sql_endpoint(runs, cfg):
 
 def test_main_job_ingests_every_source_and_its_quarantine_matches_the_truth(runs):
     (stdout, report), _ = runs
-    summary = stdout[stdout.index("ingestion (profile"):].splitlines()  # after the generator's own lines
+    summary = stdout[stdout.index("scored against the generator's ground truth"):].splitlines()
     for source in all_sources():
         row = next(line for line in summary if line.strip().startswith(source + " "))
         assert row.rstrip().endswith(("= truth", "= truth (none)")), row

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
-from ecomlake import pipeline
+from ecomgen import generate, generated_keys
 from ecomlake.contracts import load_contract
-from ecomlake.generator import generate, generated_keys
+from orchestration import pipeline
 from spark_jobs.bronze import landed_files
 
 START, DAYS, SEED, SCALE = date(2026, 10, 1), 2, 11, 0.005

@@ -9,10 +9,10 @@ from types import SimpleNamespace
 import pytest
 from pyspark.sql import functions as F
 
-from ecomlake import pipeline
-from ecomlake.generator import generate
+from ecomgen import generate
 from ecomlake.landing import READY_MARKER
 from expectations.gate import QualityGateError
+from orchestration import pipeline
 
 MART = "marts.orders_daily"
 
@@ -59,7 +59,7 @@ def test_a_mart_that_fails_its_gate_is_restored_to_the_previous_version(loaded, 
 
 
 def test_the_file_notifier_records_who_failed_and_why(cfg):
-    from ecomlake.notify import FileNotifier
+    from orchestration.notify import FileNotifier
 
     ti = SimpleNamespace(dag_id="ingest_orders", task_id="load_bronze", run_id="r1", try_number=3)
     FileNotifier().notify({"ti": ti, "exception": QualityGateError("bronze.orders: 1 critical expectation")})
@@ -70,7 +70,7 @@ def test_the_file_notifier_records_who_failed_and_why(cfg):
 
 
 def test_an_unreachable_webhook_does_not_lose_the_alert(cfg, monkeypatch):
-    from ecomlake.notify import failure_notifier
+    from orchestration.notify import failure_notifier
 
     monkeypatch.setenv("ECOMLAKE_ALERT_WEBHOOK", "http://127.0.0.1:9/hook")  # discard port: refused
     ti = SimpleNamespace(dag_id="orders_marts", task_id="check_orders_daily", run_id="r2", try_number=1)

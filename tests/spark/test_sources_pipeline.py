@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
-from ecomlake import pipeline
+from ecomgen import SOURCES, bad_records, generate, write_delivery
+from ecomgen.model import Day
 from ecomlake.contracts import all_sources, load_contract
-from ecomlake.generator import SOURCES, bad_records, generate, write_delivery
-from ecomlake.generator.model import Day
+from orchestration import pipeline
 
 # Two days across a week boundary (prices change weekly, so products get SCD2 versions).
 START, DAYS, SEED, SCALE = date(2026, 8, 1), 2, 7, 0.002
@@ -161,7 +161,7 @@ def test_an_ingestion_killed_mid_write_then_re_run_equals_an_uninterrupted_run(f
     write_delivery(cfg, "clickstream", Day(KILL_DAY, SEED, SCALE, START))
     log_dir = Path(cfg.table_location("bronze", "clickstream").removeprefix("file:")) / "_delta_log"
     commits = len(list(log_dir.glob("*.json")))
-    job = subprocess.Popen([sys.executable, "-m", "spark_jobs.ingest", "clickstream", "--bronze-only"],
+    job = subprocess.Popen([sys.executable, "-m", "orchestration.ingest_job", "clickstream", "--bronze-only"],
                            env={**os.environ, **platform_env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while len(list(log_dir.glob("*.json"))) == commits:

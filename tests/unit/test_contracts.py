@@ -16,8 +16,8 @@ def test_every_field_is_documented():
 
 
 def test_the_source_reference_is_generated_from_the_contracts():
-    from ecomlake.cli import SOURCE_DOCS
     from ecomlake.contracts.docs import render
+    from orchestration.cli import SOURCE_DOCS
 
     assert SOURCE_DOCS.read_text(encoding="utf-8") == render(), "run `ecomlake docs` and commit docs/sources.md"
 

@@ -1,0 +1,138 @@
+"""``ecomgen``: the synthetic shop. Writes deliveries of the ten sources (and their ground truth) into landing.
+
+    ecomgen demo       the README's main job: generate demo days, run every DAG on them, score against the truth
+    ecomgen generate   write synthetic deliveries to the landing zone
+    ecomgen deliver    deliver one day into landing; --wait times the event-driven orders chain
+
+This package is for development and demos: the platform never imports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+
+from ecomgen import SOURCES, bad_records, generate, write_delivery
+from ecomgen.model import Day
+from ecomlake.config import ConfigError, Settings, settings
+from ecomlake.quarantine import fingerprint
+from ecomlake.services.process import ServiceError, port_open
+
+DEMO_START = date(2026, 11, 20)
+
+
+def cmd_generate(args: argparse.Namespace) -> None:
+    for report in generate(settings(), args.sources, args.start, args.days, args.seed, args.scale):
+        print(f"{report.source:<12} {report.day}  {report.lines:>9} records  {len(report.files):>3} files  "
+              f"{report.bad_records:>5} deliberately bad")
+
+
+def truth_check(cfg: Settings, source: str, quarantine: dict) -> str:
+    """Whether the quarantine holds exactly the records the generator broke on purpose."""
+    truth = fingerprint((b["record_hash"], b["reason"]) for b in bad_records(cfg, source))
+    if truth["records"] == 0 and quarantine["records"] == 0:
+        return "= truth (none)"
+    return "= truth" if truth == quarantine else f"≠ truth ({truth['records']} expected)"
+
+
+def render_truth(cfg: Settings, reports: dict[str, dict]) -> str:
+    lines = ["", "scored against the generator's ground truth:",
+             f"  {'source':<12} {'quarantined':>11}  quarantine vs truth"]
+    for dag_id, report in reports.items():
+        if dag_id.startswith("ingest_"):
+            held = report["steps"]["ingest"]["quarantine_fingerprint"]
+            source = dag_id.removeprefix("ingest_")
+            lines.append(f"  {source:<12} {held['records']:>11}  {truth_check(cfg, source, held)}")
+    return "\n".join(lines)
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from orchestration.cli import _dags_for, _reports, _run_main_dags, render_summary, render_throughput
+
+    cfg = settings()
+    started = time.monotonic()
+    cmd_generate(args)
+    generated = time.monotonic() - started
+    dag_ids = _dags_for(args.sources)
+    _run_main_dags(cfg, args.start + timedelta(days=args.days - 1), dag_ids)
+    reports = _reports(cfg, dag_ids)
+    print(render_summary(cfg, reports))
+    print(render_truth(cfg, reports))
+    print(f"\ngenerated in {generated:.0f}s; DAG runs took {time.monotonic() - started - generated:.0f}s")
+    if args.scale >= 0.1:  # worth a throughput figure
+        print(render_throughput(cfg, reports))
+
+
+def cmd_deliver(args: argparse.Namespace) -> None:
+    """Deliver one day into landing; with --wait, time the event-driven orders chain to the mart."""
+    from orchestration.cli import wait_for_chain
+
+    cfg = settings()
+    if args.wait and not port_open(cfg.airflow.host, cfg.airflow.port):
+        raise SystemExit("error: Airflow is not up (make up) — nothing would react to the delivery")
+    if args.wait and "orders" not in args.sources:
+        raise SystemExit("error: --wait times the orders chain: deliver orders too")
+    day = Day(args.day, args.seed, args.scale, args.first_day or args.day)
+    for source in args.sources:
+        report = write_delivery(cfg, source, day)
+        print(f"delivered {source} {args.day}: {report.lines} records in {len(report.files)} files")
+    landed = datetime.now(UTC)
+    print(f"last file landed at {landed:%H:%M:%S}")
+    if args.wait:
+        outcome = wait_for_chain(cfg, landed, args.timeout)
+        print(outcome)
+        if "failed" in outcome:
+            raise SystemExit(1)
+
+
+def _with_generation(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p.add_argument("--start", type=date.fromisoformat, default=DEMO_START,
+                   help=f"first delivery date (default {DEMO_START})")
+    p.add_argument("--days", type=int, default=2, help="delivery days to generate (default 2)")
+    p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    p.add_argument("--scale", type=float, default=0.01,
+                   help="1.0 = one day of a mid-size shop, 100k orders (default 0.01)")
+    p.add_argument("--sources", nargs="+", default=list(SOURCES), choices=SOURCES, metavar="SOURCE",
+                   help=f"sources (default all ten: {' '.join(SOURCES)})")
+    return p
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="ecomgen", description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    root.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _with_generation(commands.add_parser("demo", help="generate demo data, run every DAG on it, score it")
+                     ).set_defaults(func=cmd_demo)
+    _with_generation(commands.add_parser("generate", help="write synthetic deliveries to landing")
+                     ).set_defaults(func=cmd_generate)
+    deliver = commands.add_parser("deliver", help="deliver one day into landing (the arrival event)")
+    deliver.add_argument("--day", type=date.fromisoformat, required=True, help="delivery date")
+    deliver.add_argument("--first-day", type=date.fromisoformat,
+                         help="first day of the history this day belongs to (default: the day itself)")
+    deliver.add_argument("--sources", nargs="+", default=["orders"], choices=SOURCES, metavar="SOURCE",
+                         help="sources to deliver (default orders)")
+    deliver.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    deliver.add_argument("--scale", type=float, default=0.01, help="scale (default 0.01)")
+    deliver.add_argument("--wait", action="store_true",
+                         help="wait for the ingestion and mart runs it triggers and print the latency")
+    deliver.add_argument("--timeout", type=float, default=900, help="seconds to wait (default 900)")
+    deliver.set_defaults(func=cmd_deliver)
+    return root
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    try:
+        args.func(args)
+    except (ConfigError, ServiceError) as error:
+        sys.exit(f"error: {error}")
+
+
+if __name__ == "__main__":
+    main()

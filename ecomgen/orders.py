@@ -1,0 +1,214 @@
+"""Orders CDC events as the OMS emits them, with the quirks the pipeline must survive.
+
+The orders placed on a day are drawn from a generator seeded by that day
+(:func:`orders_placed_on`), and their later status changes land in the files of
+the following days, so any day can be generated on its own and still agree with
+its neighbours. Payments, logistics, coupons, clickstream and service derive
+their facts from the same histories.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from ecomgen import people
+from ecomgen.model import (
+    Day,
+    DeliveryFile,
+    Record,
+    bad_json_records,
+    iso,
+    json_line,
+    midnight,
+    ms,
+    parts,
+    scatter,
+)
+from ecomlake.contracts import load_contract
+
+CONTRACT = load_contract("orders")
+CHANNELS = CONTRACT.field("channel").allowed
+CHANNEL_WEIGHTS = (30, 20, 10, 15, 10, 10, 5)
+ORDERS_PER_DAY_AT_SCALE_1 = 100_000
+SKUS_AT_SCALE_1 = 20_000
+# An order's last status change comes at most ~4 days after it is placed (paid, shipped
+# within a day, delivered within two, refunded), plus one day of late delivery.
+LATEST_CHANGE_DAYS = 6
+# Brushing: a ring of accounts on one device and one address buying within seconds of landing.
+RINGS_PER_DAY, RING_ACCOUNTS, RING_ORDERS = 2, 12, 30
+# The pricing episode: on the history's first day, 20:00–21:00 UTC, tier-1 city buyers pay more.
+EPISODE_HOUR, EPISODE_MARKUP, EPISODE_SKUS = 20, 1.15, 25
+
+
+@dataclass(frozen=True)
+class OrderHistory:
+    """An order's rows after each change, with the event time of each change."""
+
+    changes: tuple[tuple[datetime, dict], ...]
+    is_brushing: bool = False
+
+    @property
+    def order(self) -> dict:
+        return self.changes[0][1]
+
+    @property
+    def last(self) -> dict:
+        return self.changes[-1][1]
+
+
+def skus(scale: float) -> int:
+    return max(10, int(SKUS_AT_SCALE_1 * scale))
+
+
+def sku_id(number: int) -> str:
+    return f"SKU{number:06d}"
+
+
+def list_price_fen(sku_number: int, day: date) -> int:
+    """The catalog price of a SKU on a day: a few SKUs change price every week (see products)."""
+    base = 990 + (sku_number * 7919) % 49_000
+    week = day.toordinal() // 7
+    if sku_number % 9 == week % 9:
+        return base * 9 // 10  # this week's promotion
+    return base
+
+
+def _items(rng: random.Random, scale: float, day: date, markup: float = 1.0) -> list[dict]:
+    lines = []
+    for _ in range(rng.choice((1, 1, 1, 2, 2, 3, 4))):
+        sku = rng.randrange(skus(scale))
+        lines.append({"sku_id": sku_id(sku), "quantity": rng.choice((1, 1, 2, 3)),
+                      "unit_price_fen": int(list_price_fen(sku, day) * markup)})
+    return lines
+
+
+def _lifecycle(rng: random.Random, row: dict, created: datetime, instant: bool) -> list[tuple[datetime, dict]]:
+    history = [(created, row)]
+    at = created
+    for status, chance, max_gap_s in (("paid", 0.85, 1_800), ("shipped", 0.9, 86_400),
+                                      ("delivered", 0.9, 2 * 86_400)):
+        if rng.random() > chance and not instant:
+            ending = "cancelled" if status in ("paid", "shipped") else "refunded"
+            if status != "paid" or rng.random() < 0.5:
+                at += timedelta(seconds=rng.randrange(60, 3_600))
+                history.append((at, {**row, "status": ending, "updated_at": iso(at)}))
+            break
+        at += timedelta(seconds=rng.randrange(2, 10) if instant and status == "paid" else rng.randrange(30, max_gap_s))
+        history.append((at, {**row, "status": status, "updated_at": iso(at)}))
+    return history
+
+
+def _order_row(order_id: str, account: int, created: datetime, channel: str, items: list[dict],
+               discount: int, seed: int, device: str, address: str) -> dict:
+    who = people.person(seed, people.owner(account))
+    gross = sum(i["quantity"] * i["unit_price_fen"] for i in items)
+    return {
+        "order_id": order_id, "user_id": people.user_id(account), "channel": channel, "status": "created",
+        "created_at": iso(created), "updated_at": iso(created), "total_fen": gross - min(discount, gross),
+        "discount_fen": min(discount, gross), "device_id": device,
+        "shipping_phone": who.phone, "shipping_address": address, "items": items,
+    }
+
+
+def _episode_skus(seed: int, scale: float) -> frozenset[str]:
+    rng = random.Random(f"pricing-episode:{seed}")
+    return frozenset(sku_id(rng.randrange(skus(scale))) for _ in range(EPISODE_SKUS))
+
+
+def _brushing(rng: random.Random, day: date, seed: int, scale: float, start: int) -> list[OrderHistory]:
+    histories = []
+    for ring in range(RINGS_PER_DAY):
+        members = [rng.randrange(people.accounts(scale)) for _ in range(RING_ACCOUNTS)]
+        device = f"DRING{day:%Y%m%d}{ring}"
+        address = f"{people.CITIES[ring][0]}市工业园区{ring + 1}栋仓库"
+        hour = midnight(day) + timedelta(hours=rng.randrange(1, 5))
+        for n in range(RING_ORDERS):
+            created = hour + timedelta(seconds=n * 37 + rng.randrange(30))
+            row = _order_row(f"O{day:%Y%m%d}{start + ring * RING_ORDERS + n:07d}", rng.choice(members), created,
+                             "app", _items(rng, scale, day), 0, seed, device, address)
+            histories.append(OrderHistory(tuple(_lifecycle(rng, row, created, instant=True)), is_brushing=True))
+    return histories
+
+
+@lru_cache(maxsize=8)
+def orders_placed_on(day: date, seed: int, scale: float, first_day: date) -> tuple[OrderHistory, ...]:
+    """The change history of every order placed on ``day``."""
+    rng = random.Random(f"orders:{seed}:{day.isoformat()}")
+    count = max(1, int(ORDERS_PER_DAY_AT_SCALE_1 * scale))
+    episode = _episode_skus(seed, scale) if day == first_day else frozenset()
+    histories = []
+    for n in range(count):
+        account = rng.randrange(people.accounts(scale))
+        who = people.person(seed, people.owner(account))
+        created = midnight(day) + timedelta(seconds=rng.randrange(86_400), milliseconds=rng.randrange(1000))
+        markup = 1.0
+        if created.hour == EPISODE_HOUR and who.city_tier == 1:
+            markup = EPISODE_MARKUP
+        items = _items(rng, scale, day)
+        if markup != 1.0:
+            items = [{**i, "unit_price_fen": int(i["unit_price_fen"] * markup)} if i["sku_id"] in episode else i
+                     for i in items]
+        discount = rng.choice((0, 0, 0, 500, 1000, sum(i["unit_price_fen"] for i in items) // 10))
+        row = _order_row(f"O{day:%Y%m%d}{n:07d}", account, created, rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0],
+                         items, discount, seed, rng.choice(who.devices), who.address)
+        histories.append(OrderHistory(tuple(_lifecycle(rng, row, created, instant=False))))
+    return (*histories, *_brushing(rng, day, seed, scale, count))
+
+
+def _event(op: str, ts: datetime, before: dict | None, after: dict | None) -> str:
+    return json_line({"op": op, "ts_ms": ms(ts), "before": before, "after": after})
+
+
+def _good_records(day: Day) -> list[Record]:
+    timed: list[tuple[datetime, Record]] = []
+    for back in range(LATEST_CHANGE_DAYS):
+        for history in orders_placed_on(day.day - timedelta(days=back), day.seed, day.scale, day.first_day):
+            previous = None
+            for at, row in history.changes:
+                event_rng = random.Random(f"{row['order_id']}:{row['status']}:{day.seed}")
+                # 2% of events are delivered one day late; the rest on the day they happened.
+                arrives = at.date() + timedelta(days=1 if event_rng.random() < 0.02 else 0)
+                if arrives == day.day:
+                    text = _event("c" if previous is None else "u", at, previous, row)
+                    timed.append((at, Record(text, row["order_id"])))
+                    if event_rng.random() < 0.01:  # the CDC connector replays an event
+                        timed.append((at + timedelta(minutes=5), Record(text, row["order_id"])))
+                previous = row
+    timed.sort(key=lambda pair: pair[0])
+    return [record for _, record in timed]
+
+
+def deliver(day: Day) -> Iterator[DeliveryFile]:
+    """Every line of the OMS feed delivered on ``day``, in delivery order, in parts."""
+    rng = day.rng("orders-delivery")
+    ordered = _good_records(day)
+    # Out of order within the day: a share of events swap places with a neighbour.
+    for i in range(0, len(ordered) - 1, 7):
+        if rng.random() < 0.3:
+            ordered[i], ordered[i + 1] = ordered[i + 1], ordered[i]
+    if ordered:
+        sample = [_after(r.text) for r in ordered[:2000]]
+        bad = bad_json_records(CONTRACT, day, sample, len(ordered), wrap=lambda row: {
+            "op": "c", "ts_ms": ms(midnight(day.day)), "before": None, "after": row})
+        ordered = scatter(rng, ordered, bad)
+    return parts("orders", day.day, ordered)
+
+
+def _after(text: str) -> dict:
+    return json.loads(text)["after"]
+
+
+def truth(day: Day) -> dict:
+    """Orders placed on ``day`` by brushing rings, and the discriminatory prices of the pricing episode."""
+    histories = orders_placed_on(day.day, day.seed, day.scale, day.first_day)
+    episode = sorted(_episode_skus(day.seed, day.scale)) if day.day == day.first_day else []
+    return {
+        "brushing_orders": sorted(h.order["order_id"] for h in histories if h.is_brushing),
+        "pricing_episode": {"hour_utc": EPISODE_HOUR, "segment": "city_tier_1", "markup": EPISODE_MARKUP,
+                            "skus": episode} if episode else None,
+    }

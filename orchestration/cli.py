@@ -1,0 +1,279 @@
+"""``ecomlake``: run the platform's main job, and start or stop its local services.
+
+    ecomlake run        run every DAG on what has landed, as real Airflow runs, and print a summary
+    ecomlake up         start metastore, SQL endpoint (Thrift) and Airflow
+    ecomlake down       stop them
+    ecomlake status     show what is running
+    ecomlake backfill   re-ingest a range of delivery dates from landing
+    ecomlake dbt ARGS   run dbt on the platform's Spark session and shared catalog
+    ecomlake docs       write docs/sources.md from the source contracts
+
+Demo data (the synthetic shop) comes from the separate ``ecomgen`` command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from ecomlake.config import ConfigError, Settings, settings
+from ecomlake.contracts import SOURCE_ORDER
+from ecomlake.services.local import (
+    VENV_BIN,
+    airflow_env,
+    airflow_service,
+    metastore_service,
+    sql_endpoint_service,
+)
+from ecomlake.services.process import ServiceError, port_open
+from orchestration.dbt import DbtError
+
+log = logging.getLogger("ecomlake")
+
+SOURCE_DOCS = Path(__file__).resolve().parents[1] / "docs" / "sources.md"
+INGEST_DAGS = tuple(f"ingest_{source}" for source in SOURCE_ORDER)
+# The main job: the DAGs that event-driven mode chains by assets, run here in order.
+MAIN_DAGS = (*INGEST_DAGS, "orders_marts")
+
+
+def _services(cfg: Settings) -> list:
+    """Local services in start order; the metastore only when this profile manages it."""
+    managed = [metastore_service(cfg)] if cfg.metastore.managed else []
+    return [*managed, sql_endpoint_service(cfg), airflow_service(cfg)]
+
+
+def _airflow(cfg: Settings, *args: str, log_name: str) -> None:
+    """Run an ``airflow`` CLI command with the project's Airflow environment, output to a log."""
+    _run_logged(cfg, [str(VENV_BIN / "airflow"), *args], log_name)
+
+
+def _run_logged(cfg: Settings, command: list[str], log_name: str) -> None:
+    """Run ``command`` with the project's Airflow environment; its output goes to ``<var>/run/<log_name>.log``."""
+    log_file = cfg.run_dir / f"{log_name}.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    log.info("%s (log: %s)", " ".join(command[-3:]), log_file)
+    env = {**os.environ, **airflow_env(cfg)}
+    with log_file.open("w") as out:
+        code = subprocess.call(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    if code != 0:
+        tail = log_file.read_text(errors="replace").splitlines()[-40:]
+        raise SystemExit(f"{' '.join(command)} failed (exit {code}); last lines of {log_file}:\n" + "\n".join(tail))
+
+
+@contextmanager
+def metastore_for_this_command(cfg: Settings) -> Iterator[None]:
+    """The metastore this profile manages, up for the command; stopped after unless it was already up."""
+    with ExitStack() as stack:
+        if cfg.metastore.managed:
+            metastore = metastore_service(cfg)
+            if metastore.start():
+                stack.callback(metastore.stop)
+        yield
+
+
+def cmd_dbt(args: argparse.Namespace) -> None:
+    from orchestration.dbt import run_dbt
+
+    with metastore_for_this_command(settings()):
+        run_dbt(*args.dbt_args)
+
+
+def _run_main_dags(cfg: Settings, logical_date: date, dag_ids: tuple[str, ...] = MAIN_DAGS,
+                   ingest_conf: dict | None = None) -> None:
+    """Run the DAGs as real Airflow DAG runs, in order, in one process (one warm Spark session)."""
+    with metastore_for_this_command(cfg):
+        _airflow(cfg, "db", "migrate", log_name="airflow-db-migrate")
+        conf = ["--conf", json.dumps(ingest_conf)] if ingest_conf else []
+        _run_logged(cfg, [sys.executable, "-m", "orchestration.dag_runs", "--logical-date", logical_date.isoformat(),
+                          *conf, *dag_ids], log_name="main-dag-runs")
+
+
+def wait_for_chain(cfg: Settings, landed: datetime, timeout_s: float) -> str:
+    """Poll the REST API until the orders ingestion run this delivery started, and the mart run after it, end."""
+    from orchestration.airflow_api import TERMINAL, dag_runs_since, parse_time
+
+    deadline = time.monotonic() + timeout_s
+    ingest_dag, marts_dag = "ingest_orders", "orders_marts"
+    while time.monotonic() < deadline:
+        time.sleep(2)
+        ingest = [r for r in dag_runs_since(cfg, ingest_dag, landed) if r["state"] in TERMINAL]
+        if not ingest:
+            continue
+        first = ingest[0]
+        ingest_end = parse_time(first["end_date"])
+        if first["state"] == "failed":
+            return (f"{ingest_dag} {first['dag_run_id']} failed after {(ingest_end - landed).total_seconds():.0f}s;"
+                    f" {marts_dag} not started")
+        marts = [r for r in dag_runs_since(cfg, marts_dag, parse_time(first["start_date"]))
+                 if r["state"] in TERMINAL]
+        if marts:
+            mart_end = parse_time(marts[0]["end_date"])
+            return (f"{ingest_dag} {first['state']} after {(ingest_end - landed).total_seconds():.0f}s, "
+                    f"{marts_dag} {marts[0]['state']} after {(mart_end - landed).total_seconds():.0f}s: "
+                    f"last file landed → mart updated in {(mart_end - landed).total_seconds():.0f}s")
+    raise SystemExit(f"error: the chain did not finish within {timeout_s:.0f}s; see the Airflow UI")
+
+
+def _dags_for(sources: list[str]) -> tuple[str, ...]:
+    """The ingest DAGs of ``sources`` in delivery order, then the marts (they read silver.orders)."""
+    return (*[f"ingest_{s}" for s in SOURCE_ORDER if s in sources], "orders_marts")
+
+
+def cmd_backfill(args: argparse.Namespace) -> None:
+    cfg = settings()
+    dag_ids = _dags_for(args.sources)
+    _run_main_dags(cfg, args.end, dag_ids, {"replay_from": args.start.isoformat(), "replay_to": args.end.isoformat()})
+    print(render_summary(cfg, _reports(cfg, dag_ids)))
+
+
+def _reports(cfg: Settings, dag_ids: tuple[str, ...]) -> dict[str, dict]:
+    return {dag_id: json.loads((cfg.var_dir / "reports" / f"{dag_id}.json").read_text()) for dag_id in dag_ids}
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    cfg = settings()
+    started = time.monotonic()
+    dag_ids = _dags_for(args.sources)
+    _run_main_dags(cfg, args.logical_date, dag_ids)
+    print(render_summary(cfg, _reports(cfg, dag_ids)))
+    print(f"\nDAG runs took {time.monotonic() - started:.0f}s")
+
+
+def _gate_text(*gates: dict | None) -> str:
+    ran = [g for g in gates if g]
+    if not ran:
+        return "not run"
+    warnings = sum(len(g["warnings"]) for g in ran)
+    passed = f"{sum(g['passed'] for g in ran)}/{sum(g['evaluated'] for g in ran)}"
+    return passed + (f" ({warnings} warnings)" if warnings else "")
+
+
+def render_summary(cfg: Settings, reports: dict[str, dict]) -> str:
+    """Per source: files, rows in / to bronze / quarantined (by reason, checked against truth), silver rows,
+    expectations; then the marts."""
+    lines = ["", f"ingestion (profile {cfg.profile})",
+             f"  {'source':<12} {'files':>5} {'rows in':>9} {'bronze':>9} {'quarant.':>8} {'silver':>9}  "
+             "expectations"]
+    reasons = []
+    for dag_id, report in reports.items():
+        if not dag_id.startswith("ingest_"):
+            continue
+        ingest, silver = report["steps"]["ingest"], report["steps"]["silver"]
+        source = ingest["source"]
+        quarantined = sum(ingest["quarantined"].values())
+        gates = _gate_text(ingest["expectations"], silver["expectations"])
+        lines.append(
+            f"  {source:<12} {ingest['files']:>5} {ingest['rows_in']:>9} {ingest['rows_to_bronze']:>9} "
+            f"{quarantined:>8} {silver['rows']:>9}  {gates}")
+        if ingest["quarantined"]:
+            reasons.append(f"  {source:<12} " + ", ".join(f"{k}={v}" for k, v in ingest["quarantined"].items()))
+    lines += ["", "quarantined this run, by reason:", *(reasons or ["  none"])]
+    if marts := reports.get("orders_marts"):
+        steps = marts["steps"]
+        nodes = {**steps["staging"]["nodes"], **steps["mart"]["nodes"]}
+        lines += ["", "marts:"]
+        lines += [f"  {table:<30} {info['rows']:>8} rows  {info['location']}"
+                  for table, info in marts["tables"].items()]
+        lines += [f"  dbt build: {sum(s in ('success', 'pass') for s in nodes.values())}/{len(nodes)} nodes ok; "
+                  f"expectations {_gate_text(steps['mart_check']['expectations'])}"]
+    lines += [
+        f"  data docs: {cfg.var_dir / 'quality' / 'data_docs' / 'index.html'}",
+        "",
+        "query it: make up, then",
+        f"  .venv/bin/beeline -u jdbc:hive2://{cfg.sql_endpoint.host}:{cfg.sql_endpoint.port} "
+        "-e 'select * from marts.orders_daily limit 10'",
+    ]
+    return "\n".join(lines)
+
+
+def render_throughput(cfg: Settings, reports: dict[str, dict]) -> str:
+    """Rows per second per source, from the task durations Airflow recorded."""
+    lines = ["", f"  {'source':<12} {'rows in':>10} {'seconds':>8} {'rows/s':>9}"]
+    for dag_id, report in reports.items():
+        if dag_id.startswith("ingest_"):
+            seconds = report["steps"]["ingest"]["seconds"] + report["steps"]["silver"]["seconds"]
+            rows = report["steps"]["ingest"]["rows_in"]
+            lines.append(f"  {dag_id.removeprefix('ingest_'):<12} {rows:>10} {seconds:>8.1f} {rows / seconds:>9.0f}")
+    return "\n".join(["throughput (landing → bronze → silver, both gates included):", *lines])
+
+
+def cmd_docs(args: argparse.Namespace) -> None:
+    from ecomlake.contracts.docs import render
+
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(render(), encoding="utf-8")
+    print(f"wrote {args.output}")
+
+
+def cmd_up(_: argparse.Namespace) -> None:
+    cfg = settings()
+    for service in _services(cfg):
+        service.start()
+    if cfg.metastore.managed:
+        print(f"metastore  {cfg.metastore.host}:{cfg.metastore.port}")
+    print(f"SQL        jdbc:hive2://{cfg.sql_endpoint.host}:{cfg.sql_endpoint.port}")
+    print(f"Airflow UI http://{cfg.airflow.host}:{cfg.airflow.port}")
+
+
+def cmd_down(_: argparse.Namespace) -> None:
+    for service in reversed(_services(settings())):
+        print(f"{service.name:<13} {'stopped' if service.stop() else 'was not running'}")
+
+
+def cmd_status(_: argparse.Namespace) -> None:
+    for service in _services(settings()):
+        state = "up" if port_open(service.host, service.port) else "down"
+        print(f"{service.name:<13} {service.host}:{service.port}  {state}  (log: {service.log_file})")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="ecomlake", description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    root.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run every DAG on what has landed, as real DAG runs, and summarise")
+    run.add_argument("--logical-date", type=date.fromisoformat, default=datetime.now(UTC).date(),
+                     help="logical date of the DAG runs (default today, UTC); runs load every pending delivery")
+    run.add_argument("--sources", nargs="+", default=list(SOURCE_ORDER), choices=SOURCE_ORDER, metavar="SOURCE",
+                     help=f"sources (default all ten: {' '.join(SOURCE_ORDER)})")
+    run.set_defaults(func=cmd_run)
+    backfill = commands.add_parser("backfill", help="re-ingest a range of delivery dates from landing, idempotently")
+    backfill.add_argument("--start", type=date.fromisoformat, required=True, help="first delivery date")
+    backfill.add_argument("--end", type=date.fromisoformat, required=True, help="last delivery date")
+    backfill.add_argument("--sources", nargs="+", default=list(SOURCE_ORDER), choices=SOURCE_ORDER, metavar="SOURCE",
+                          help="sources to re-ingest (default all)")
+    backfill.set_defaults(func=cmd_backfill)
+    dbt = commands.add_parser("dbt", help="run dbt on the platform's Spark session (e.g. dbt build -s +orders_daily)")
+    dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments passed to dbt")
+    dbt.set_defaults(func=cmd_dbt)
+    docs = commands.add_parser("docs", help="write the source reference from the contracts")
+    docs.add_argument("--output", type=Path, default=SOURCE_DOCS, help=f"default {SOURCE_DOCS}")
+    docs.set_defaults(func=cmd_docs)
+    commands.add_parser("up", help="start metastore, SQL endpoint and Airflow").set_defaults(func=cmd_up)
+    commands.add_parser("down", help="stop the local services").set_defaults(func=cmd_down)
+    commands.add_parser("status", help="show which services answer").set_defaults(func=cmd_status)
+    return root
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    try:
+        args.func(args)
+    except (ConfigError, ServiceError, DbtError) as error:
+        sys.exit(f"error: {error}")
+
+
+if __name__ == "__main__":
+    main()

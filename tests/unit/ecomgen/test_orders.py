@@ -1,0 +1,72 @@
+import json
+from datetime import date
+
+from ecomgen import orders
+from ecomgen.model import Day
+from ecomlake.contracts import Reason, load_contract
+
+DAY = date(2026, 11, 20)
+
+
+def records(seed: int, scale: float, day: date = DAY, first_day: date = DAY):
+    return [r for f in orders.deliver(Day(day, seed, scale, first_day)) for r in f.records]
+
+
+def test_same_seed_same_delivery_and_another_seed_another():
+    first = [r.text for r in records(1, 0.002)]
+    assert first == [r.text for r in records(1, 0.002)]
+    assert first != [r.text for r in records(2, 0.002)]
+
+
+def test_bad_records_are_labelled_with_the_reason_ingestion_must_give():
+    bad = [r for day in range(3) for r in records(1, 0.005, date(2026, 11, 20 + day)) if r.bad_reason]
+    reasons = {r.bad_reason for r in bad}
+    assert {Reason.MALFORMED_JSON.value, f"{Reason.MISSING_REQUIRED}:order_id", f"{Reason.BAD_TYPE}:total_fen",
+            f"{Reason.NOT_ALLOWED}:channel", f"{Reason.OUT_OF_RANGE}:total_fen"} <= reasons
+    for record in bad:
+        if record.bad_reason == Reason.MALFORMED_JSON.value:
+            try:
+                json.loads(record.text)
+            except json.JSONDecodeError:
+                continue
+            raise AssertionError(f"record labelled malformed parses: {record.text}")
+
+
+def test_good_events_follow_the_contract():
+    contract = load_contract("orders")
+    allowed_status = set(contract.field("status").allowed)
+    for record in records(3, 0.002):
+        if record.bad_reason:
+            continue
+        event = json.loads(record.text)
+        assert event["op"] in ("c", "u")
+        row = event["after"]
+        assert set(row) == {f.name for f in contract.fields}
+        assert row["status"] in allowed_status
+        assert row["total_fen"] >= 0 and record.key == row["order_id"]
+
+
+def test_status_changes_can_arrive_out_of_order_and_be_replayed():
+    events = [json.loads(r.text) for r in records(5, 0.01) if not r.bad_reason]
+    timestamps = [event["ts_ms"] for event in events]
+    assert any(a > b for a, b in zip(timestamps, timestamps[1:], strict=False)), "no out-of-order events"
+    texts = [json.dumps(event, sort_keys=True) for event in events]
+    assert len(texts) > len(set(texts)), "no replayed events"
+
+
+def test_brushing_rings_share_a_device_and_an_address_and_buy_instantly():
+    day = Day(DAY, 4, 0.005, DAY)
+    ring = set(orders.truth(day)["brushing_orders"])
+    rows = [json.loads(r.text)["after"] for r in records(4, 0.005) if not r.bad_reason]
+    ring_rows = [row for row in rows if row["order_id"] in ring]
+    assert ring and ring_rows
+    by_device: dict[str, set[str]] = {}
+    for row in ring_rows:
+        by_device.setdefault(row["device_id"], set()).add(row["user_id"])
+    assert max(len(users) for users in by_device.values()) >= 5  # many accounts, one device
+
+
+def test_the_pricing_episode_charges_tier_1_buyers_more_on_the_first_day_only():
+    first = orders.truth(Day(DAY, 4, 0.05, DAY))["pricing_episode"]
+    assert first["skus"] and first["markup"] > 1
+    assert orders.truth(Day(date(2026, 11, 21), 4, 0.05, DAY))["pricing_episode"] is None
