@@ -62,7 +62,8 @@ def ingest_dag(source: str):
         def build_silver(bronze: dict) -> dict:
             """Apply pending batches to silver and gate it, then report the run (one Spark start less)."""
             from orchestration.dag_settings import fail_fast_on_data_errors
-            from orchestration.pipeline import build_silver, write_report
+            from orchestration.pipeline import build_silver
+            from orchestration.reports import write_report
 
             with fail_fast_on_data_errors():
                 silver = build_silver(source)

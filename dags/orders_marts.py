@@ -30,7 +30,7 @@ def orders_marts():
     @task(outlets=[table_asset("staging.stg_orders__orders")])
     def stg_orders__orders() -> dict:
         from orchestration.dag_settings import fail_fast_on_data_errors
-        from orchestration.pipeline import build_models
+        from orchestration.marts import build_models
 
         with fail_fast_on_data_errors():
             return build_models("stg_orders__orders")
@@ -39,7 +39,7 @@ def orders_marts():
     def orders_daily() -> dict:
         """Build the mart; remember the version it replaces, for the gate to restore."""
         from orchestration.dag_settings import fail_fast_on_data_errors
-        from orchestration.pipeline import build_mart
+        from orchestration.marts import build_mart
 
         with fail_fast_on_data_errors():
             return build_mart("marts.orders_daily")
@@ -48,7 +48,8 @@ def orders_marts():
     def check_orders_daily(staging: dict, built: dict) -> dict:
         """Gate the mart (restoring it on failure), then report the run."""
         from orchestration.dag_settings import fail_fast_on_data_errors
-        from orchestration.pipeline import check_mart, write_report
+        from orchestration.marts import check_mart
+        from orchestration.reports import write_report
 
         with fail_fast_on_data_errors():
             checked = check_mart("marts.orders_daily", built["previous_version"])

@@ -1,4 +1,4 @@
-"""The steps a pipeline DAG wires together; each is a transaction keyed by its batches.
+"""The ingestion hops (landing → bronze + quarantine → silver); each is a transaction keyed by its batches.
 
 Every step runs on the process's warm Spark session (:func:`get_spark`) and
 returns a small JSON-able dict that Airflow keeps as the task's XCom and the
@@ -7,23 +7,18 @@ summary prints.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections import Counter
-from datetime import UTC, datetime
-from pathlib import Path
 
 from ecomlake.config import settings
 from ecomlake.contracts import load_contract
 from ecomlake.landing import ready_deliveries
 from ecomlake.spark import get_spark
+from orchestration.marts import _current_version, _restore  # until silver is write-audit-publish
+from orchestration.reports import docs_dir, gates_summary
 
 log = logging.getLogger(__name__)
-
-
-def _docs_dir() -> Path:
-    return settings().var_dir / "quality" / "data_docs"
 
 
 def replay(source: str, first_day: str, last_day: str) -> list[str]:
@@ -54,9 +49,9 @@ def ingest(source: str) -> dict:
 
     def gate(validated, records: int) -> None:
         gates.append(check(delivery_view(validated), f"landing.{source}", delivery_suite(contract, records),
-                           _docs_dir()))
+                           docs_dir()))
         gates.append(check(bronze_view(bronze.to_bronze(validated, contract), contract), f"bronze.{source}",
-                           bronze_suite(contract), _docs_dir()))
+                           bronze_suite(contract), docs_dir()))
 
     done = bronze.ingested_files(spark, source)
     loads = [
@@ -72,7 +67,7 @@ def ingest(source: str) -> dict:
         "rows_to_bronze": sum(r.rows_to_bronze for r in loads),
         "quarantined": dict(sorted(sum((Counter(r.quarantined) for r in loads), Counter()).items())),
         "quarantine_fingerprint": _quarantine_fingerprint(spark, source),
-        "expectations": _gates_summary(gates),
+        "expectations": gates_summary(gates),
         "seconds": round(time.monotonic() - started, 1),
     }
 
@@ -109,100 +104,13 @@ def build_silver(source: str) -> dict:
     previous = _current_version(spark, table)
     silver.run(spark, contract, batches, hmac_key(settings()))
     try:
-        gates = [check(silver_view(spark.table(table), contract), table, silver_suite(contract), _docs_dir())]
-        gates += [check(view, name, rules, _docs_dir()) for name, view, rules in cross_checks(spark, contract)]
+        gates = [check(silver_view(spark.table(table), contract), table, silver_suite(contract), docs_dir())]
+        gates += [check(view, name, rules, docs_dir()) for name, view, rules in cross_checks(spark, contract)]
     except QualityGateError:
         _restore(spark, table, previous)
         raise
     bronze.mark_applied(spark, table, batches)
     return {"table": table, "batches_applied": batches, "rows": spark.table(table).count(),
-            "expectations": _gates_summary(gates), "seconds": round(time.monotonic() - started, 1)}
+            "expectations": gates_summary(gates), "seconds": round(time.monotonic() - started, 1)}
 
 
-def build_models(select: str) -> dict:
-    """``dbt build`` (models, then their tests and unit tests) for a selection."""
-    from orchestration.dbt import run_dbt
-
-    results = run_dbt("build", "--select", select)
-    return {"select": select, "nodes": {r.name: r.status for r in results}}
-
-
-def _mart_suite(table: str) -> list:
-    """The suite of a mart, from its dataset's module."""
-    from expectations import orders
-
-    return {"marts.orders_daily": orders.orders_daily_suite}[table]()
-
-
-def _current_version(spark, table: str) -> int | None:
-    if not spark.catalog.tableExists(table):
-        return None
-    return spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first()["version"]
-
-
-def _restore(spark, table: str, version: int | None) -> None:
-    """Put back the mart as it was before this run (or remove it if it did not exist)."""
-    if version is None:
-        spark.sql(f"DROP TABLE IF EXISTS {table}")
-        log.warning("%s did not exist before this run: dropped the failed build", table)
-    else:
-        spark.sql(f"RESTORE TABLE {table} TO VERSION AS OF {version}")
-        log.warning("%s restored to version %s", table, version)
-
-
-def build_mart(table: str) -> dict:
-    """Build one mart model with its tests; on a failing test, restore the previous version."""
-    from orchestration.dbt import DbtError
-
-    spark = get_spark()
-    previous = _current_version(spark, table)
-    try:
-        built = build_models(table.split(".")[1])
-    except DbtError:
-        _restore(spark, table, previous)
-        raise
-    return {**built, "previous_version": previous}
-
-
-def check_mart(table: str, previous_version: int | None) -> dict:
-    """Gate a freshly built mart; a critical failure restores the version analysts had."""
-    from expectations.gate import QualityGateError, check
-
-    spark = get_spark()
-    try:
-        gate = check(spark.table(table), table, _mart_suite(table), _docs_dir())
-    except QualityGateError:
-        _restore(spark, table, previous_version)
-        raise
-    return {"expectations": _gates_summary([gate])}
-
-
-def write_report(name: str, tables: tuple[str, ...], steps: dict) -> dict:
-    """Row counts and locations of ``tables`` plus what the steps said, to ``<var>/reports/<name>.json``."""
-    spark, cfg = get_spark(), settings()
-    report = {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "profile": cfg.profile,
-        "tables": {t: {"rows": spark.table(t).count(), "location": _location(spark, t)} for t in tables},
-        "steps": steps,
-    }
-    path = cfg.var_dir / "reports" / f"{name}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    log.info("report written to %s", path)
-    return report
-
-
-def _location(spark, table: str) -> str:
-    detail = spark.sql(f"DESCRIBE TABLE EXTENDED {table}").where("col_name = 'Location'").collect()
-    return detail[0].data_type if detail else "(view)"
-
-
-def _gates_summary(gates: list) -> dict | None:
-    if not gates:
-        return None
-    return {
-        "passed": sum(g.passed for g in gates),
-        "evaluated": sum(len(g.outcomes) for g in gates),
-        "warnings": [f"{g.table}: {o.describe()}" for g in gates for o in g.warnings],
-    }

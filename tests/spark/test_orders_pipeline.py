@@ -12,7 +12,7 @@ from pyspark.sql import functions as F
 
 from ecomgen import generate, generated_keys
 from ecomlake.contracts import load_contract
-from orchestration import pipeline
+from orchestration import marts, pipeline
 from spark_jobs.bronze import landed_files
 
 START, DAYS, SEED, SCALE = date(2026, 10, 1), 2, 11, 0.005
@@ -23,8 +23,8 @@ TABLES = ("bronze.orders", "quarantine.orders", "silver.orders", MART)
 def run_chain() -> dict:
     """The tasks of ingest_orders then orders_marts, in this process."""
     steps = {"ingest": pipeline.ingest("orders"), "silver": pipeline.build_silver("orders"),
-             "staging": pipeline.build_models("stg_orders__orders"), "mart": pipeline.build_mart(MART)}
-    steps["check"] = pipeline.check_mart(MART, steps["mart"]["previous_version"])
+             "staging": marts.build_models("stg_orders__orders"), "mart": marts.build_mart(MART)}
+    steps["check"] = marts.check_mart(MART, steps["mart"]["previous_version"])
     return steps
 
 

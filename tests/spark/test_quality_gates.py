@@ -12,7 +12,7 @@ from pyspark.sql import functions as F
 from ecomgen import generate
 from ecomlake.landing import READY_MARKER
 from expectations.gate import QualityGateError
-from orchestration import pipeline
+from orchestration import marts, pipeline
 
 MART = "marts.orders_daily"
 
@@ -22,9 +22,9 @@ def loaded(spark, cfg):
     generate(cfg, ["orders"], date(2026, 7, 1), 1, 3, 0.003)
     pipeline.ingest("orders")
     pipeline.build_silver("orders")
-    pipeline.build_models("stg_orders__orders")
-    built = pipeline.build_mart(MART)
-    pipeline.check_mart(MART, built["previous_version"])
+    marts.build_models("stg_orders__orders")
+    built = marts.build_mart(MART)
+    marts.check_mart(MART, built["previous_version"])
 
 
 def counts(spark) -> dict[str, int]:
@@ -53,7 +53,7 @@ def test_a_mart_that_fails_its_gate_is_restored_to_the_previous_version(loaded, 
     version = spark.sql(f"DESCRIBE HISTORY {MART} LIMIT 1").first()["version"]
     spark.sql(f"INSERT INTO {MART} SELECT order_date, 'fax', 1, 1, 1, -100, 1, -100 FROM {MART} LIMIT 1")
     with pytest.raises(QualityGateError, match="gmv_fen"):
-        pipeline.check_mart(MART, version)
+        marts.check_mart(MART, version)
     assert spark.table(MART).orderBy("order_date", "channel").collect() == good
     assert spark.table(MART).where(F.col("channel") == "fax").count() == 0
 
