@@ -1,38 +1,27 @@
 """Expectations every source gets from its contract, for its delivery, bronze and silver tables.
 
-Business rules a contract cannot express live in one module per dataset
-(``expectations/<source>.py``: ``bronze_rules()``, ``silver_rules()``,
-``cross_checks(spark)``); :func:`bronze_suite` and :func:`silver_suite` add them.
+Business rules a contract cannot express live in one module per dataset, listed
+in :mod:`expectations.registry`; :func:`bronze_suite`, :func:`silver_suite` and
+:func:`cross_checks` add them. No rule reads the clock: an event is "in the
+future" against its own delivery's date, so replaying a delivery years later
+gives the same verdict.
 """
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
-
 import great_expectations.expectations as gxe
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from ecomlake.contracts import CDC_OPS, Contract, Field
+from expectations import registry
 from expectations.gate import CRITICAL, WARNING
 
 TOKEN_PATTERN = "^[0-9a-f]{64}$"
 FUTURE = "_event_in_future"
-# Device clocks drift: an event this far ahead of the load is still plausible.
+# A delivery holds events up to the end of its (UTC) day: the last hourly clickstream file ends at midnight.
+# Device clocks drift, so an event up to an hour past that is still plausible.
 FUTURE_TOLERANCE = "INTERVAL 1 HOUR"
-
-
-def _business_rules(contract: Contract) -> ModuleType | None:
-    try:
-        return importlib.import_module(f"expectations.{contract.source}")
-    except ModuleNotFoundError:
-        return None
-
-
-def _rules(contract: Contract, name: str) -> list:
-    module = _business_rules(contract)
-    return list(getattr(module, name)()) if module and hasattr(module, name) else []
 
 
 def from_contract(fields: tuple[Field, ...] | list[Field]) -> list:
@@ -50,14 +39,20 @@ def from_contract(fields: tuple[Field, ...] | list[Field]) -> list:
     return rules
 
 
-def _event_time(contract: Contract) -> F.Column:
+def _event_time(contract: Contract) -> Column:
     if contract.is_cdc:
         return F.timestamp_millis("ts_ms")
     return F.col(contract.event_time).cast("timestamp")
 
 
-def _not_in_future(event_time: F.Column) -> F.Column:
-    return (event_time > F.current_timestamp() + F.expr(FUTURE_TOLERANCE)).alias(FUTURE)
+def _delivery_day() -> Column:
+    """The delivery date of a bronze record: ``_source_file`` is ``<source>/<delivery date>/<file>``."""
+    return F.to_date(F.split("_source_file", "/")[1])
+
+
+def _in_future(event_time: Column, delivered_on: Column) -> Column:
+    """Later than the end of the delivery's own day plus the tolerance (sessions run in UTC, ecomlake.spark)."""
+    return (event_time > F.date_add(delivered_on, 1).cast("timestamp") + F.expr(FUTURE_TOLERANCE)).alias(FUTURE)
 
 
 def delivery_view(validated: DataFrame) -> DataFrame:
@@ -80,8 +75,9 @@ def bronze_view(bronze: DataFrame, contract: Contract) -> DataFrame:
     if contract.is_cdc:
         from ecomlake.cdc import changed_row
 
-        bronze = bronze.select("op", "ts_ms", changed_row().alias("_r")).select("op", "ts_ms", "_r.*")
-    return bronze.withColumn(FUTURE, _not_in_future(_event_time(contract)))
+        envelope = ["op", "ts_ms", "_source_file"]
+        bronze = bronze.select(*envelope, changed_row().alias("_r")).select(*envelope, "_r.*")
+    return bronze.withColumn(FUTURE, _in_future(_event_time(contract), _delivery_day()))
 
 
 def bronze_suite(contract: Contract) -> list:
@@ -93,18 +89,18 @@ def bronze_suite(contract: Contract) -> list:
         *[gxe.ExpectColumnValuesToNotBeNull(column=key, severity=CRITICAL) for key in contract.key],
         *envelope,
         gxe.ExpectColumnValuesToBeInSet(column=FUTURE, value_set=[False], severity=CRITICAL),
-        *_rules(contract, "bronze_rules"),
+        *registry.rules(contract.source, "bronze_rules"),
     ]
 
 
 def silver_view(silver: DataFrame, contract: Contract) -> DataFrame:
-    """The live rows of a silver table (CDC tombstones aside), with the event-time check."""
+    """The live rows of a silver table (CDC tombstones aside), with the event-time check against ``_delivered_on``."""
     if contract.is_cdc:
         silver = silver.where(~F.col("_is_deleted"))
         event_time = F.timestamp_millis("_changed_at_ms")
     else:
         event_time = _event_time(contract)
-    return silver.withColumn(FUTURE, _not_in_future(event_time))
+    return silver.withColumn(FUTURE, _in_future(event_time, F.col("_delivered_on")))
 
 
 def _unchanged_in_silver(contract: Contract) -> list[Field]:
@@ -130,11 +126,12 @@ def silver_suite(contract: Contract) -> list:
         *money,
         gxe.ExpectColumnValuesToBeInSet(column=FUTURE, value_set=[False], severity=CRITICAL),
         gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=WARNING),
-        *_rules(contract, "silver_rules"),
+        *registry.rules(contract.source, "silver_rules"),
     ]
 
 
-def cross_checks(spark, contract: Contract) -> list[tuple[str, DataFrame, list]]:
-    """(name, view, expectations) of rules that span tables, run after the source's silver table is built."""
-    module = _business_rules(contract)
-    return list(module.cross_checks(spark)) if module and hasattr(module, "cross_checks") else []
+def cross_checks(spark, contract: Contract, silver: DataFrame | None = None) -> list[tuple[str, DataFrame, list]]:
+    """(name, view, expectations) of rules that span tables, over ``silver``: the source's silver table as it
+    will be published (write-audit-publish passes the candidate's view; by default the table as it is)."""
+    silver = spark.table(contract.silver_table) if silver is None else silver
+    return registry.rules(contract.source, "cross_checks", spark, silver)

@@ -18,8 +18,9 @@ def _money_per_order(payments: DataFrame) -> DataFrame:
     )
 
 
-def cross_checks(spark: SparkSession) -> list[tuple[str, DataFrame, list]]:
-    money = _money_per_order(spark.table("silver.payments"))
+def cross_checks(spark: SparkSession, payments: DataFrame) -> list[tuple[str, DataFrame, list]]:
+    """Over ``payments``, silver.payments as it will be published; silver.orders as it is."""
+    money = _money_per_order(payments)
     checks = [("silver.payments refunds", money, [
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="paid_fen", column_B="refunded_fen", or_equal=True,
                                                     ignore_row_if="either_value_is_missing", severity=CRITICAL),
