@@ -5,9 +5,10 @@ week. The service pushes coupons to the target segment (``issued``) and users
 take them from campaign pages (``claimed``), about 15% of them users outside
 the segment. Redemptions are the orders placed that day with a fixed discount
 (the OMS's 5 and 10 yuan discounts are coupons), taken by the order's buyer
-earlier that day; every other coupon expires unredeemed ``VALID_DAYS`` later.
+earlier that day; every other coupon expires unredeemed ``VALID_DAYS`` later,
+or a day later for the day's first template (a 24-hour flash coupon).
 Each day's events are a pure function of the day, the orders placed on it and
-the coupons taken ``VALID_DAYS`` before.
+the coupons taken in the ``VALID_DAYS`` before.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ CONTRACT = load_contract("coupons")
 SEGMENTS = CONTRACT.field("user_segment").allowed
 # Targets a user's segment can match: an ``all`` template would make silver's is_target_claim false for everyone.
 TARGETS = tuple(s for s in CONTRACT.field("target_segment").allowed if s in SEGMENTS)
-TEMPLATES_PER_DAY, ACTIVE_DAYS, VALID_DAYS = 3, 7, 3
+TEMPLATES_PER_DAY, ACTIVE_DAYS, VALID_DAYS, FLASH_VALID_DAYS = 3, 7, 3, 1
 ISSUED_AT_SCALE_1, CLAIMED_AT_SCALE_1 = 30_000, 20_000
 NON_TARGET_SHARE, REDEEMED_SHARE = 0.15, 0.5
 FACE_VALUES_FEN = (500, 1000)  # the OMS's fixed discounts
@@ -53,6 +54,7 @@ class Template:
     face_value_fen: int
     min_spend_fen: int
     campaign_id: str
+    valid_days: int
 
     def fields(self) -> dict:
         """What every event of the template carries."""
@@ -71,7 +73,7 @@ class Coupon:
 
     @property
     def valid_until(self) -> datetime:
-        return self.taken + timedelta(days=VALID_DAYS)
+        return self.taken + timedelta(days=self.template.valid_days)
 
 
 def user_segment(seed: int, account: int) -> str:
@@ -87,7 +89,7 @@ def templates_created_on(seed: int, day: date) -> tuple[Template, ...]:
     return tuple(
         Template(f"T{day:%Y%m%d}{n:02d}", midnight(day) + timedelta(seconds=rng.randrange(3_600)),
                  rng.choice(TARGETS), rng.choice(FACE_VALUES_FEN), rng.choice(MIN_SPEND_FEN),
-                 rng.choice(offers).campaign_id)
+                 rng.choice(offers).campaign_id, FLASH_VALID_DAYS if n == 0 else VALID_DAYS)
         for n in range(TEMPLATES_PER_DAY)
     )
 
@@ -153,6 +155,13 @@ def _redeemed(day: Day) -> list[tuple[Coupon, str, datetime]]:
     return out
 
 
+def _expiring(day: Day) -> list[Coupon]:
+    """Unredeemed coupons taken since the history began whose validity ends on ``day``."""
+    taken = [replace(day, day=day.day - timedelta(days=back)) for back in sorted({FLASH_VALID_DAYS, VALID_DAYS})]
+    return [c for then in taken if then.day >= day.first_day for c in _unredeemed(then)
+            if c.valid_until.date() == day.day]
+
+
 def _coupon_row(event_type: str, at: datetime, coupon: Coupon, seed: int, order_id: str | None = None) -> dict:
     segment = user_segment(seed, coupon.account) if event_type == "claimed" else None
     return {"event_type": event_type, "event_time": iso(at), **coupon.template.fields(),
@@ -170,9 +179,7 @@ def _rows(day: Day) -> tuple[dict, ...]:
     for coupon, order_id, placed in _redeemed(day):
         events.append(_coupon_row(coupon.how, coupon.taken, coupon, day.seed))
         events.append(_coupon_row("redeemed", placed, coupon, day.seed, order_id))
-    taken_then = replace(day, day=day.day - timedelta(days=VALID_DAYS))
-    if taken_then.day >= day.first_day:
-        events += [_coupon_row("expired", c.valid_until, c, day.seed) for c in _unredeemed(taken_then)]
+    events += [_coupon_row("expired", c.valid_until, c, day.seed) for c in _expiring(day)]
     events.sort(key=lambda e: e["event_time"])
     for n, event in enumerate(events):
         event["event_id"] = f"CE{day.day:%Y%m%d}{n:07d}"
@@ -187,6 +194,8 @@ def deliver(day: Day) -> Iterator[DeliveryFile]:
 
 
 def truth(day: Day) -> dict:
-    """Coupons claimed on ``day`` by users outside the template's target segment."""
-    return {"non_target_claims": sorted(r["coupon_id"] for r in _rows(day)
-                                        if r["event_type"] == "claimed" and r["user_segment"] != r["target_segment"])}
+    """Coupons claimed on ``day`` by users outside the template's target segment; how many expired."""
+    rows = _rows(day)
+    return {"non_target_claims": sorted(r["coupon_id"] for r in rows
+                                        if r["event_type"] == "claimed" and r["user_segment"] != r["target_segment"]),
+            "expired_coupons": sum(r["event_type"] == "expired" for r in rows)}

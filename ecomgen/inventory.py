@@ -1,7 +1,9 @@
 """WMS stock snapshots: one Parquet file per warehouse and day, for the SKUs the warehouse stocks.
 
-A warehouse misses a day now and then (no file; never all of them on one day), and a few
-rows per file carry a negative on-hand count, the trace of a stock-counting error.
+A warehouse misses a day now and then (no file; never all of them on one day): each one on
+its own rota every ``ROTA_DAYS`` days (the warehouses take turns, so one misses every other
+day, like a WMS export that fails on its night of maintenance), and by bad luck on a few
+more. A few rows per file carry a negative on-hand count, the trace of a stock-counting error.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from ecomlake.contracts import Reason, load_contract
 
 CONTRACT = load_contract("inventory")
 WAREHOUSES = CONTRACT.field("warehouse_id").allowed
-STOCKED_SHARE, MISSING_SHARE = 0.6, 0.1
+STOCKED_SHARE, MISSING_SHARE = 0.6, 0.03
+ROTA_DAYS = 2 * len(WAREHOUSES)
 NEGATIVE = f"{Reason.OUT_OF_RANGE}:on_hand"
 
 
@@ -30,7 +33,8 @@ def _stocked(seed: int, scale: float, warehouse: str) -> tuple[int, ...]:
 def missing_warehouses(day: Day) -> list[str]:
     """Warehouses that send no file on ``day``; at least one always does."""
     rng = day.rng("inventory-missing")
-    missing = [w for w in WAREHOUSES if rng.random() < MISSING_SHARE]
+    turn = (day.day.toordinal() + random.Random(f"inventory-rota:{day.seed}").randrange(ROTA_DAYS)) % ROTA_DAYS
+    missing = [w for n, w in enumerate(WAREHOUSES) if turn == 2 * n or rng.random() < MISSING_SHARE]
     return missing[:-1] if len(missing) == len(WAREHOUSES) else missing
 
 

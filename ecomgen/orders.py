@@ -41,6 +41,15 @@ SKUS_AT_SCALE_1 = 20_000
 LATEST_CHANGE_DAYS = 6
 # Brushing: a ring of accounts on one device and one address buying within seconds of landing.
 RINGS_PER_DAY, RING_ACCOUNTS, RING_ORDERS = 2, 12, 30
+# Test orders: staff ring up a sale at a store's till to check it, and the OMS purges it within hours (op d).
+TEST_ORDERS_PER_DAY_AT_SCALE_1, MIN_TEST_ORDERS = 20, 2
+# Repricing: each SKU's list price is reviewed every REPRICE_DAYS (fewer at tiny scales, so a few change
+# every day), on a day set by its number; successive reviews move it between two disjoint sets of levels.
+REPRICE_DAYS, MIN_REPRICED_PER_DAY = 90, 2
+LEVELS_PERCENT = ((100, 97, 102, 99), (94, 104, 107, 96))
+# Discontinuation: about one SKU in 2000 a day (at least one), until half the catalog is gone; two are
+# gone before the history begins.
+RETIRED_PER_SKUS, RETIRED_BEFORE_START_DAYS = 2_000, 2
 # The pricing episode: on the history's first day, 20:00–21:00 UTC, tier-1 city buyers pay more.
 EPISODE_HOUR, EPISODE_MARKUP, EPISODE_SKUS = 20, 1.15, 25
 
@@ -51,6 +60,7 @@ class OrderHistory:
 
     changes: tuple[tuple[datetime, dict], ...]
     is_brushing: bool = False
+    deleted_at: datetime | None = None  # when the OMS purged it (test orders)
 
     @property
     def order(self) -> dict:
@@ -69,21 +79,45 @@ def sku_id(number: int) -> str:
     return f"SKU{number:06d}"
 
 
-def list_price_fen(sku_number: int, day: date) -> int:
-    """The catalog price of a SKU on a day: a few SKUs change price every week (see products)."""
+def _reprice_days(scale: float) -> int:
+    return max(2, min(REPRICE_DAYS, skus(scale) // MIN_REPRICED_PER_DAY))
+
+
+def list_price_fen(sku_number: int, day: date, scale: float) -> int:
+    """The catalog price of a SKU on a day: repriced every few weeks, and 10% off in its promotion week."""
     base = 990 + (sku_number * 7919) % 49_000
+    review = (day.toordinal() + sku_number) // _reprice_days(scale)
+    levels = LEVELS_PERCENT[review % 2]
+    price = base * levels[random.Random(f"reprice:{sku_number}:{review}").randrange(len(levels))] // 100
     week = day.toordinal() // 7
     if sku_number % 9 == week % 9:
-        return base * 9 // 10  # this week's promotion
-    return base
+        return price * 9 // 10  # this week's promotion
+    return price
 
 
-def _items(rng: random.Random, scale: float, day: date, markup: float = 1.0) -> list[dict]:
+@lru_cache(maxsize=8)
+def retired_on(seed: int, scale: float, first_day: date) -> dict[int, date]:
+    """SKU number → the first day it is discontinued, for the SKUs the catalog drops (half of it at most)."""
+    count = skus(scale)
+    per_day = max(1, count // RETIRED_PER_SKUS)
+    order = random.Random(f"retire:{seed}").sample(range(count), count // 2)
+    return {number: first_day + timedelta(days=position // per_day - RETIRED_BEFORE_START_DAYS)
+            for position, number in enumerate(order)}
+
+
+def on_sale(seed: int, scale: float, first_day: date, sku_number: int, day: date) -> bool:
+    gone = retired_on(seed, scale, first_day).get(sku_number)
+    return gone is None or day < gone
+
+
+def _items(rng: random.Random, scale: float, day: date, seed: int, first_day: date) -> list[dict]:
     lines = []
     for _ in range(rng.choice((1, 1, 1, 2, 2, 3, 4))):
         sku = rng.randrange(skus(scale))
+        while not on_sale(seed, scale, first_day, sku, day):
+            sku = rng.randrange(skus(scale))
         lines.append({"sku_id": sku_id(sku), "quantity": rng.choice((1, 1, 2, 3)),
-                      "unit_price_fen": int(list_price_fen(sku, day) * markup)})
+                      "unit_price_fen": list_price_fen(sku, day, scale)})
     return lines
 
 
@@ -120,7 +154,8 @@ def _episode_skus(seed: int, scale: float) -> frozenset[str]:
     return frozenset(sku_id(rng.randrange(skus(scale))) for _ in range(EPISODE_SKUS))
 
 
-def _brushing(rng: random.Random, day: date, seed: int, scale: float, start: int) -> list[OrderHistory]:
+def _brushing(rng: random.Random, day: date, seed: int, scale: float, first_day: date, start: int
+              ) -> list[OrderHistory]:
     histories = []
     for ring in range(RINGS_PER_DAY):
         members = [rng.randrange(people.accounts(scale)) for _ in range(RING_ACCOUNTS)]
@@ -130,7 +165,7 @@ def _brushing(rng: random.Random, day: date, seed: int, scale: float, start: int
         for n in range(RING_ORDERS):
             created = hour + timedelta(seconds=n * 37 + rng.randrange(30))
             row = _order_row(f"O{day:%Y%m%d}{start + ring * RING_ORDERS + n:07d}", rng.choice(members), created,
-                             "app", _items(rng, scale, day), 0, seed, device, address)
+                             "app", _items(rng, scale, day, seed, first_day), 0, seed, device, address)
             histories.append(OrderHistory(tuple(_lifecycle(rng, row, created, instant=True)), is_brushing=True))
     return histories
 
@@ -149,7 +184,7 @@ def orders_placed_on(day: date, seed: int, scale: float, first_day: date) -> tup
         markup = 1.0
         if created.hour == EPISODE_HOUR and who.city_tier == 1:
             markup = EPISODE_MARKUP
-        items = _items(rng, scale, day)
+        items = _items(rng, scale, day, seed, first_day)
         if markup != 1.0:
             items = [{**i, "unit_price_fen": int(i["unit_price_fen"] * markup)} if i["sku_id"] in episode else i
                      for i in items]
@@ -157,7 +192,24 @@ def orders_placed_on(day: date, seed: int, scale: float, first_day: date) -> tup
         row = _order_row(f"O{day:%Y%m%d}{n:07d}", account, created, rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0],
                          items, discount, seed, rng.choice(who.devices), who.address)
         histories.append(OrderHistory(tuple(_lifecycle(rng, row, created, instant=False))))
-    return (*histories, *_brushing(rng, day, seed, scale, count))
+    brushing = _brushing(rng, day, seed, scale, first_day, count)
+    return (*histories, *brushing, *_test_orders(day, seed, scale, first_day, count + len(brushing)))
+
+
+def _test_orders(day: date, seed: int, scale: float, first_day: date, start: int) -> list[OrderHistory]:
+    """Till checks at stores: a staff account buys at the POS in opening hours, the OMS deletes it within hours."""
+    rng = random.Random(f"test-orders:{seed}:{day.isoformat()}")
+    histories = []
+    for n in range(max(MIN_TEST_ORDERS, int(TEST_ORDERS_PER_DAY_AT_SCALE_1 * scale))):
+        account = rng.randrange(people.accounts(scale))
+        who = people.person(seed, people.owner(account))
+        created = midnight(day) + timedelta(seconds=rng.randrange(3_600, 12 * 3_600), milliseconds=rng.randrange(1000))
+        items = _items(rng, scale, day, seed, first_day)[:1]
+        row = _order_row(f"O{day:%Y%m%d}{start + n:07d}", account, created, "offline_pos", items, 0, seed,
+                         rng.choice(who.devices), who.address)
+        deleted = created + timedelta(seconds=rng.randrange(600, 6 * 3_600))
+        histories.append(OrderHistory(((created, row),), deleted_at=deleted))
+    return histories
 
 
 def _event(op: str, ts: datetime, before: dict | None, after: dict | None) -> str:
@@ -179,6 +231,9 @@ def _good_records(day: Day) -> list[Record]:
                     if event_rng.random() < 0.01:  # the CDC connector replays an event
                         timed.append((at + timedelta(minutes=5), Record(text, row["order_id"])))
                 previous = row
+            if history.deleted_at and history.deleted_at.date() == day.day:  # purged the day it was placed
+                timed.append((history.deleted_at, Record(_event("d", history.deleted_at, previous, None),
+                                                         previous["order_id"])))
     timed.sort(key=lambda pair: pair[0])
     return [record for _, record in timed]
 
@@ -192,7 +247,7 @@ def deliver(day: Day) -> Iterator[DeliveryFile]:
         if rng.random() < 0.3:
             ordered[i], ordered[i + 1] = ordered[i + 1], ordered[i]
     if ordered:
-        sample = [_after(r.text) for r in ordered[:2000]]
+        sample = [row for row in map(_after, (r.text for r in ordered[:2000])) if row is not None]
         bad = bad_json_records(CONTRACT, day, sample, len(ordered), wrap=lambda row: {
             "op": "c", "ts_ms": ms(midnight(day.day)), "before": None, "after": row})
         ordered = scatter(rng, ordered, bad)
@@ -204,11 +259,12 @@ def _after(text: str) -> dict:
 
 
 def truth(day: Day) -> dict:
-    """Orders placed on ``day`` by brushing rings, and the discriminatory prices of the pricing episode."""
+    """Orders placed on ``day`` by brushing rings, orders the OMS deleted, the pricing episode's prices."""
     histories = orders_placed_on(day.day, day.seed, day.scale, day.first_day)
     episode = sorted(_episode_skus(day.seed, day.scale)) if day.day == day.first_day else []
     return {
         "brushing_orders": sorted(h.order["order_id"] for h in histories if h.is_brushing),
+        "deleted_orders": sorted(h.order["order_id"] for h in histories if h.deleted_at),
         "pricing_episode": {"hour_utc": EPISODE_HOUR, "segment": "city_tier_1", "markup": EPISODE_MARKUP,
                             "skus": episode} if episode else None,
     }

@@ -89,3 +89,10 @@ def deliver(day: Day) -> Iterator[DeliveryFile]:
     good = [Record(json_line(row), row["payment_id"]) for row in rows]
     bad = bad_json_records(CONTRACT, day, rows[:2000], len(good)) if rows else []
     return parts("payments", day.day, scatter(day.rng("payments"), good, bad))
+
+
+def truth(day: Day) -> dict:
+    """Idempotency keys with a declined attempt before the payment, and the refunds, of ``day``."""
+    rows = _rows(day)
+    return {"retried_payments": sorted({r["idempotency_key"] for r in rows if r["status"] == "failed"}),
+            "refunds": sorted({r["payment_id"] for r in rows if r["event_type"] == "refund"})}

@@ -1,8 +1,9 @@
 """The daily catalog snapshot from the PIM: every SKU the orders sell, at the price they sell it for.
 
-Prices come from :func:`orders.list_price_fen`, so catalog and orders agree and the weekly
-promotions become price changes between snapshots (SCD2 in silver). A few SKUs are
-discontinued from some day on and stay in the snapshot with that status.
+Prices come from :func:`orders.list_price_fen`, so catalog and orders agree: a few SKUs are
+repriced every day and weekly promotions start and end, so each snapshot changes some prices
+(SCD2 in silver). A SKU or so a day is discontinued (:func:`orders.retired_on`) and stays in the
+snapshot with that status; orders stop selling it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ CONTRACT = load_contract("products")
 COLUMNS = [f.name for f in CONTRACT.fields]
 ROLES = CONTRACT.field("role").allowed
 ROLE_WEIGHTS = (25, 60, 15)
-DISCONTINUED_SHARE = 0.02
 # Top-level category → (brands, {second level: leaf categories}).
 CATALOG = {
     "服饰鞋包": (("优衣库", "李宁", "安踏", "太平鸟"),
@@ -46,7 +46,6 @@ class Sku:
 
     number: int
     values: dict  # name, brand, categories, role, cost, launch
-    discontinued_from: date | None
 
 
 @lru_cache(maxsize=2)
@@ -60,30 +59,47 @@ def _skus(seed: int, scale: float, first_day: date) -> tuple[Sku, ...]:
         l3 = rng.choice(tree[l2])
         brand = rng.choice(brands)
         # Below even the promotional price (90% of list): at most 75% of the list price.
-        cost_fen = orders.list_price_fen(number, first_day) * rng.randrange(35, 76) // 100
+        cost_fen = orders.list_price_fen(number, first_day, scale) * rng.randrange(35, 76) // 100
         values = {
             "sku_id": orders.sku_id(number), "product_name": f"{brand}{rng.choice(DESCRIPTORS)}{l3}",
             "brand": brand, "category_l1": l1, "category_l2": l2, "category_l3": l3,
             "role": rng.choices(ROLES, ROLE_WEIGHTS)[0], "cost_yuan": money_yuan(cost_fen),
             "launched_on": first_day - timedelta(days=rng.randrange(1, 1_500)),
         }
-        gone = first_day + timedelta(days=rng.randrange(-10, 60)) if rng.random() < DISCONTINUED_SHARE else None
-        skus.append(Sku(number, values, gone))
+        skus.append(Sku(number, values))
     return tuple(skus)
 
 
-def _row(sku: Sku, day: date) -> dict:
+def _row(d: Day, sku: Sku, day: date) -> dict:
     """The SKU's snapshot row on ``day``, in contract field order."""
-    status = "discontinued" if sku.discontinued_from and sku.discontinued_from <= day else "on_sale"
-    values = {**sku.values, "price_yuan": money_yuan(orders.list_price_fen(sku.number, day)), "status": status,
-              "snapshot_date": day}
+    status = "on_sale" if orders.on_sale(d.seed, d.scale, d.first_day, sku.number, day) else "discontinued"
+    values = {**sku.values, "price_yuan": money_yuan(orders.list_price_fen(sku.number, day, d.scale)),
+              "status": status, "snapshot_date": day}
     return {name: values[name] for name in COLUMNS}
+
+
+def _snapshot(day: Day, on: date) -> list[dict]:
+    return [_row(day, sku, on) for sku in _skus(day.seed, day.scale, day.first_day)]
 
 
 def deliver(day: Day) -> list[DeliveryFile]:
     """``products-<date>.csv``: the whole catalog as of ``day``, a few broken lines among it."""
-    rows = [_row(sku, day.day) for sku in _skus(day.seed, day.scale, day.first_day)]
+    rows = _snapshot(day, day.day)
     good = [Record(csv_line(row.values()), row["sku_id"]) for row in rows]
     bad = bad_csv_records(CONTRACT, day, rows[:2000], len(good), columns=COLUMNS)
     return [DeliveryFile(f"products-{day.day.isoformat()}.csv", scatter(day.rng("products"), good, bad),
                          header=csv_line(COLUMNS))]
+
+
+def truth(day: Day) -> dict:
+    """SKUs whose price or status differs from the previous delivery's snapshot (none on the first day)."""
+    today = _snapshot(day, day.day)
+    before = _snapshot(day, day.day - timedelta(days=1)) if day.index > 0 else today
+    return {
+        "price_changes": [{"sku_id": new["sku_id"], "old_price_yuan": str(old["price_yuan"]),
+                           "new_price_yuan": str(new["price_yuan"])}
+                          for old, new in zip(before, today, strict=True) if old["price_yuan"] != new["price_yuan"]],
+        "newly_discontinued": [new["sku_id"] for old, new in zip(before, today, strict=True)
+                               if old["status"] != new["status"]],
+        "discontinued": [row["sku_id"] for row in today if row["status"] == "discontinued"],
+    }

@@ -4,9 +4,10 @@ An account's row at any moment is a pure function of (seed, account, time), so t
 ``before`` of one day's event is the ``after`` of an earlier day's: every open account
 changes once in each block of :data:`UPDATE_BLOCK_DAYS` days (~1% of accounts a day), on a
 day drawn per block, and its n-th change is drawn from (seed, account, n). Closures are
-drawn day by day from the accounts still open. The first account closed each day also
-changed its profile earlier that day, and that update reaches us only the next day, after
-the close: silver must not bring the account back.
+drawn day by day from the accounts still open (at least two a day). The first two accounts
+closed each day also changed their profile earlier that day, and that update reaches us
+after the close: the first one's the next day, the second one's later the same day (the
+connector's partitions drift apart). Silver must not bring either account back.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ CHANNELS = CONTRACT.field("register_channel").allowed
 LEVELS = CONTRACT.field("member_level").allowed
 LEVEL_CUMULATIVE = (60, 85, 97)  # of 100 draws: below 60 none, below 85 silver, below 97 gold, else platinum
 UPDATE_BLOCK_DAYS = 100
-CLOSURES_PER_DAY_AT_SCALE_1 = 50
+CLOSURES_PER_DAY_AT_SCALE_1, MIN_CLOSURES_PER_DAY = 50, 2
 LATE_SHARE, REPLAY_SHARE = 0.02, 0.01
 
 
@@ -48,7 +49,8 @@ LATE_SHARE, REPLAY_SHARE = 0.02, 0.01
 class Closure:
     index: int  # day index of the close
     at: datetime
-    late_update_at: datetime | None  # the deliberate update before the close, delivered the next day
+    late_update_at: datetime | None  # the deliberate update before the close, delivered after it
+    late_delivered_at: datetime | None  # when that update reaches us: the next day, or later the same day
 
 
 class _Dice:
@@ -109,7 +111,7 @@ def _block_offsets(seed: int, accounts: int, block: int) -> tuple[int, ...]:
 def _closures(seed: int, scale: float, first_day: date, upto: int) -> dict[int, Closure]:
     """Every account closed on day index 1..``upto``."""
     accounts = people.accounts(scale)
-    per_day = max(1, int(CLOSURES_PER_DAY_AT_SCALE_1 * scale))
+    per_day = max(MIN_CLOSURES_PER_DAY, int(CLOSURES_PER_DAY_AT_SCALE_1 * scale))
     closed: dict[int, Closure] = {}
     for index in range(1, upto + 1):
         day = first_day + timedelta(days=index)
@@ -122,8 +124,12 @@ def _closures(seed: int, scale: float, first_day: date, upto: int) -> dict[int, 
             if account in closed:
                 continue
             at = midnight(day) + timedelta(seconds=rng.randrange(6 * 3_600, 86_400), milliseconds=rng.randrange(1000))
-            late = at - timedelta(seconds=rng.randrange(600, 5 * 3_600)) if picked == 0 else None
-            closed[account] = Closure(index, at, late)
+            late = delivered = None
+            if picked < 2:
+                late = at - timedelta(seconds=rng.randrange(600, 5 * 3_600))
+                delivered = midnight(day) + timedelta(days=1, seconds=rng.randrange(86_400)) if picked == 0 else \
+                    at + timedelta(seconds=rng.randrange(1, 600))
+            closed[account] = Closure(index, at, late, delivered)
             picked += 1
     return closed
 
@@ -165,14 +171,14 @@ def _event(op: str, ts: datetime, before: dict | None, after: dict | None) -> st
 
 
 def _changes(day: Day) -> list[tuple[datetime, Record, dict]]:
-    """(time, record, row) of the day's updates and closures, before replays."""
+    """(delivery time, record, row) of the day's updates and closures, before replays."""
     index = day.index
     closed = _closures(day.seed, day.scale, day.first_day, index)
     timed = []
 
-    def update(account: int, at: datetime, upto: int) -> None:
+    def update(account: int, at: datetime, upto: int, delivered: datetime | None = None) -> None:
         before, after = _rows(day, account, closed, upto)[-2:]
-        timed.append((at, Record(_event("u", at, before, after), after["user_id"]), after))
+        timed.append((delivered or at, Record(_event("u", at, before, after), after["user_id"]), after))
 
     for account in _updated_on(day, index, closed):
         at, late = _update(day, account, index)
@@ -184,8 +190,8 @@ def _changes(day: Day) -> list[tuple[datetime, Record, dict]]:
             if late:
                 update(account, at, index - 1)
     for account, closure in closed.items():
-        if closure.index == index - 1 and closure.late_update_at:
-            update(account, closure.late_update_at, closure.index)
+        if closure.late_delivered_at and closure.late_delivered_at.date() == day.day:
+            update(account, closure.late_update_at, closure.index, closure.late_delivered_at)
         if closure.index == index:
             before = _rows(day, account, closed, index)[-1]
             timed.append((closure.at, Record(_event("d", closure.at, before, None), before["user_id"]), before))
@@ -219,10 +225,13 @@ def deliver(day: Day) -> Iterator[DeliveryFile]:
 
 
 def truth(day: Day) -> dict:
-    """Accounts closed on ``day``, and those whose pre-close update arrives today, after the close."""
+    """Accounts closed on ``day``; accounts whose pre-close update arrives today after the close (all, and
+    those closed yesterday)."""
     closed = _closures(day.seed, day.scale, day.first_day, max(0, day.index))
+    late = {a for a, c in closed.items() if c.late_delivered_at and c.late_delivered_at.date() == day.day}
     return {
         "closed_accounts": sorted(people.user_id(a) for a, c in closed.items() if c.index == day.index),
         "late_updates_of_closed_accounts": sorted(
-            people.user_id(a) for a, c in closed.items() if c.index == day.index - 1 and c.late_update_at),
+            people.user_id(a) for a in late if closed[a].index == day.index - 1),
+        "late_updates_after_closure": sorted(people.user_id(a) for a in late),
     }

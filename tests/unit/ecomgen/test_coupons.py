@@ -83,10 +83,16 @@ def test_redemptions_are_real_orders_of_the_day_by_the_coupon_holder():
 
 
 def test_unredeemed_coupons_expire_when_their_validity_ends():
-    expired = [e for e in events(day(coupons.VALID_DAYS)) if e["event_type"] == "expired"]
-    taken = {e["coupon_id"]: e for e in events(day(0)) if e["event_type"] in ("issued", "claimed")}
-    redeemed = {e["coupon_id"] for e in events(day(0)) if e["event_type"] == "redeemed"}
-    assert {e["coupon_id"] for e in expired} == set(taken) - redeemed
-    for e in expired:
-        assert e["event_time"] == e["valid_until"] == taken[e["coupon_id"]]["valid_until"]
-    assert not any(e["event_type"] == "expired" for e in events(day(coupons.VALID_DAYS - 1)))
+    """Flash coupons a day after they are taken, the others three days after."""
+    taken = {e["coupon_id"]: e for n in range(4) for e in events(day(n)) if e["event_type"] in ("issued", "claimed")}
+    redeemed = {e["coupon_id"] for n in range(4) for e in events(day(n)) if e["event_type"] == "redeemed"}
+    flash = {t.template_id for n in range(4) for t in coupons.templates_created_on(1, day(n).day)[:1]}
+    for n in range(1, 4):
+        expired = [e for e in events(day(n)) if e["event_type"] == "expired"]
+        due = {c for c, e in taken.items() if c not in redeemed and
+               (FIRST + timedelta(days=n - (1 if e["template_id"] in flash else coupons.VALID_DAYS))).isoformat()
+               == e["event_time"][:10]}
+        assert expired and {e["coupon_id"] for e in expired} == due
+        for e in expired:
+            assert e["event_time"] == e["valid_until"] == taken[e["coupon_id"]]["valid_until"]
+    assert not any(e["event_type"] == "expired" for e in events(day(0)))

@@ -1,8 +1,8 @@
 import json
-from datetime import date
+from datetime import date, datetime
 
 from ecomgen import orders
-from ecomgen.model import Day
+from ecomgen.model import Day, ms
 from ecomlake.contracts import Reason, load_contract
 
 DAY = date(2026, 11, 20)
@@ -39,8 +39,9 @@ def test_good_events_follow_the_contract():
         if record.bad_reason:
             continue
         event = json.loads(record.text)
-        assert event["op"] in ("c", "u")
-        row = event["after"]
+        assert event["op"] in ("c", "u", "d")
+        row = event["after"] if event["op"] != "d" else event["before"]
+        assert (event["after"] is None) == (event["op"] == "d")
         assert set(row) == {f.name for f in contract.fields}
         assert row["status"] in allowed_status
         assert row["total_fen"] >= 0 and record.key == row["order_id"]
@@ -57,8 +58,8 @@ def test_status_changes_can_arrive_out_of_order_and_be_replayed():
 def test_brushing_rings_share_a_device_and_an_address_and_buy_instantly():
     day = Day(DAY, 4, 0.005, DAY)
     ring = set(orders.truth(day)["brushing_orders"])
-    rows = [json.loads(r.text)["after"] for r in records(4, 0.005) if not r.bad_reason]
-    ring_rows = [row for row in rows if row["order_id"] in ring]
+    rows = [json.loads(r.text)["after"] or {} for r in records(4, 0.005) if not r.bad_reason]
+    ring_rows = [row for row in rows if row.get("order_id") in ring]
     assert ring and ring_rows
     by_device: dict[str, set[str]] = {}
     for row in ring_rows:
@@ -70,3 +71,15 @@ def test_the_pricing_episode_charges_tier_1_buyers_more_on_the_first_day_only():
     first = orders.truth(Day(DAY, 4, 0.05, DAY))["pricing_episode"]
     assert first["skus"] and first["markup"] > 1
     assert orders.truth(Day(date(2026, 11, 21), 4, 0.05, DAY))["pricing_episode"] is None
+
+
+def test_the_oms_deletes_its_till_check_orders_the_day_they_are_placed():
+    for seed in (1, 2):
+        d = Day(DAY, seed, 0.002, DAY)
+        deleted = orders.truth(d)["deleted_orders"]
+        events = [json.loads(r.text) for r in records(seed, 0.002) if not r.bad_reason]
+        deletes = {e["before"]["order_id"]: e for e in events if e["op"] == "d"}
+        assert deleted and sorted(deletes) == deleted
+        for e in deletes.values():
+            assert e["before"]["channel"] == "offline_pos" and e["before"]["status"] == "created"
+            assert e["ts_ms"] > ms(datetime.fromisoformat(e["before"]["created_at"]))
