@@ -78,12 +78,18 @@ def _context(docs_dir: Path):
     return context
 
 
+def _columns(kwargs: dict) -> str | None:
+    """What an expectation is about: a column, a pair (``column_A``, ``column_B``) or a compound key."""
+    names = [kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B"), *(kwargs.get("column_list") or [])]
+    return ", ".join(name for name in names if name) or None
+
+
 def _outcome(result) -> Outcome:
     config = result.expectation_config
     details = result.result or {}
     return Outcome(
         expectation=config.type,
-        column=config.kwargs.get("column"),
+        column=_columns(config.kwargs),
         severity=str(getattr(config.severity, "value", config.severity)),
         success=bool(result.success),
         unexpected_count=details.get("unexpected_count"),
