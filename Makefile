@@ -32,8 +32,7 @@ jars: $(JARS)/.fetched ## Delta and Derby jars from Maven Central into .cache/ja
 $(JARS)/.fetched: infra/jars/pom.xml
 	@command -v mvn >/dev/null || { echo "needs Maven (mvn) to fetch the Delta and Derby jars"; exit 1; }
 	rm -rf $(JARS)
-	$(MAVEN) -f infra/jars/pom.xml dependency:copy-dependencies \
-	    -DoutputDirectory=$(CURDIR)/$(JARS) -DexcludeTransitive=true
+	$(MAVEN) -f infra/jars/pom.xml -Djars.dir=$(CURDIR)/$(JARS) generate-resources  # which jars go where: see the pom
 	touch $@
 
 run: install ## the main job: demo deliveries of the ten sources, every DAG on them, scores against truth (ARGS="--days 3 ...")

@@ -3,8 +3,9 @@
 Each source module has ``deliver(day: Day) -> Iterable[DeliveryFile]``: the
 files the source system puts into landing on ``day.day``, as a pure function of
 (seed, scale, first day of the history, day). This package writes them in the
-source's native format (from its contract): each file renamed into place when
-complete, then a ``_READY`` marker, then the arrival is announced (see
+source's native format (from its contract): each file appears whole (a local
+file renamed into place, an S3 object in one upload; see :mod:`ecomlake.storage`),
+then a ``_READY`` marker, then the arrival is announced (see
 :mod:`ecomlake.landing`). Ground truth goes to ``<truth>/<source>/<date>/manifest.json``
 (every deliberately bad record with its reason, the good keys) and, for the whole
 history, ``<truth>/identity.csv`` (which identifier belongs to which real person).
@@ -16,13 +17,15 @@ import hashlib
 import importlib
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from types import ModuleType
+from typing import IO
 
 from ecomgen.model import Day, DeliveryFile, Record
+from ecomlake import storage
 from ecomlake.config import Settings
 from ecomlake.contracts import SOURCE_ORDER, Contract, load_contract
 from ecomlake.landing import READY_MARKER, announce_arrival
@@ -55,21 +58,14 @@ def record_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    tmp.replace(path)
+def _write_text(out: IO[str], records: list[Record], header: str | None) -> None:
+    if header is not None:
+        out.write(header + "\n")
+    for record in records:
+        out.write(record.text + "\n")
 
 
-def _write_text(path: Path, records: list[Record], header: str | None) -> None:
-    with path.open("w", encoding="utf-8", newline="\n") as out:
-        if header is not None:
-            out.write(header + "\n")
-        for record in records:
-            out.write(record.text + "\n")
-
-
-def _write_parquet(path: Path, records: list[Record], contract: Contract) -> None:
+def _write_parquet(where: Path | IO[bytes], records: list[Record], contract: Contract) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -77,28 +73,29 @@ def _write_parquet(path: Path, records: list[Record], contract: Contract) -> Non
 
     schema = pa.schema([pa.field(f.name, arrow_type(f.type)) for f in contract.fields])
     rows = [record.row for record in records]
-    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), where)
 
 
-def _write_file(folder: Path, file: DeliveryFile, contract: Contract) -> list[Record]:
+def _write_file(landing: storage.Store, path: str, file: DeliveryFile, contract: Contract) -> list[Record]:
     records = list(file.records)
     if contract.format == "parquet":
-        _write_atomically(folder / file.name, lambda tmp: _write_parquet(tmp, records, contract))
+        with landing.writer(path) as out:
+            _write_parquet(out, records, contract)
     else:
-        _write_atomically(folder / file.name, lambda tmp: _write_text(tmp, records, file.header))
+        with landing.text_writer(path) as out:
+            _write_text(out, records, file.header)
     return records
 
 
 def write_delivery(cfg: Settings, source: str, day: Day) -> DeliveryReport:
     """Write one source's delivery for ``day`` into landing, its truth manifest, then ``_READY``."""
     contract = load_contract(source)
-    folder = Path(cfg.landing_root) / source / day.day.isoformat()
-    folder.mkdir(parents=True, exist_ok=True)
+    landing, delivery = storage.at(cfg.landing_root), f"{source}/{day.day.isoformat()}"
     files, bad, keys, lines = [], [], set(), 0
     generator = _generator(source)
     for file in generator.deliver(day):
-        relative = f"{source}/{day.day.isoformat()}/{file.name}"
-        records = _write_file(folder, file, contract)
+        relative = f"{delivery}/{file.name}"
+        records = _write_file(landing, relative, file, contract)
         files.append(relative)
         lines += len(records)
         for record in records:
@@ -106,36 +103,27 @@ def write_delivery(cfg: Settings, source: str, day: Day) -> DeliveryReport:
                 bad.append({"file": relative, "record_hash": record_hash(record.text), "reason": record.bad_reason})
             elif record.key is not None:
                 keys.add(record.key)
-    truth = Path(cfg.truth_root) / source / day.day.isoformat()
-    truth.mkdir(parents=True, exist_ok=True)
     manifest = {"source": source, "day": day.day.isoformat(), "seed": day.seed, "scale": day.scale,
                 "first_day": day.first_day.isoformat(), "files": files, "lines": lines,
                 "bad_records": bad, "keys": sorted(keys)}
     if hasattr(generator, "truth"):  # what else the source hid in the data (e.g. brushing rings)
         manifest.update(generator.truth(day))
-    _write_atomically(truth / "manifest.json",
-                      lambda tmp: tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1)))
-    _write_atomically(folder / READY_MARKER, lambda tmp: tmp.write_text(json.dumps({"files": files, "lines": lines})))
+    truth = json.dumps(manifest, ensure_ascii=False, indent=1)
+    storage.at(cfg.truth_root).write_text(f"{delivery}/manifest.json", truth)
+    landing.write_text(f"{delivery}/{READY_MARKER}", json.dumps({"files": files, "lines": lines}))
     announce_arrival(cfg, source)
     log.info("delivered %s %s: %d records in %d files (%d bad)", source, day.day, lines, len(files), len(bad))
     return DeliveryReport(source, day.day, files, lines, len(bad), len(keys))
 
 
-def write_identity_truth(cfg: Settings, seed: int, scale: float) -> Path:
+def write_identity_truth(cfg: Settings, seed: int, scale: float) -> None:
     """``<truth>/identity.csv``: identifier type, identifier, person, for every identifier the sources use."""
     from ecomgen.people import identity_rows
 
-    path = Path(cfg.truth_root) / "identity.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-
-    def write(tmp: Path) -> None:
-        with tmp.open("w", encoding="utf-8") as out:
-            out.write("identifier_type,identifier,person_id\n")
-            for kind, value, person in identity_rows(seed, scale):
-                out.write(f"{kind},{value},{person}\n")
-
-    _write_atomically(path, write)
-    return path
+    with storage.at(cfg.truth_root).text_writer("identity.csv") as out:
+        out.write("identifier_type,identifier,person_id\n")
+        for kind, value, person in identity_rows(seed, scale):
+            out.write(f"{kind},{value},{person}\n")
 
 
 def days(start: date, count: int) -> Iterator[date]:
@@ -154,15 +142,17 @@ def generate(cfg: Settings, sources: list[str], start: date, count: int, seed: i
     ]
 
 
+def manifests(cfg: Settings, source: str) -> list[dict]:
+    """The truth manifests of every delivery of ``source`` so far, oldest first."""
+    truth = storage.at(cfg.truth_root)
+    return [json.loads(truth.read_text(path)) for path in truth.glob(f"{source}/*/manifest.json")]
+
+
 def generated_keys(cfg: Settings, source: str) -> set[str]:
     """Every good key the generator delivered so far, from its ground truth."""
-    keys: set[str] = set()
-    for manifest in sorted((Path(cfg.truth_root) / source).glob("*/manifest.json")):
-        keys.update(json.loads(manifest.read_text(encoding="utf-8"))["keys"])
-    return keys
+    return {key for manifest in manifests(cfg, source) for key in manifest["keys"]}
 
 
 def bad_records(cfg: Settings, source: str) -> list[dict]:
     """Every deliberately bad record delivered so far for ``source``, with its reason."""
-    return [bad for manifest in sorted((Path(cfg.truth_root) / source).glob("*/manifest.json"))
-            for bad in json.loads(manifest.read_text(encoding="utf-8"))["bad_records"]]
+    return [bad for manifest in manifests(cfg, source) for bad in manifest["bad_records"]]

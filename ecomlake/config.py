@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -58,6 +58,9 @@ class Settings:
     sql_endpoint: Endpoint
     airflow: Endpoint
     events: dict[str, str]
+    # The profile's own jars (a name prefix, or a folder "s3/" for all in it) and Spark settings, e.g. S3A.
+    spark_jars: tuple[str, ...] = ()
+    spark_extra_conf: dict[str, str] = field(default_factory=dict)
 
     def table_location(self, layer: str, table: str) -> str:
         """Path = table address: ``<lake>/<layer>/<table>``."""
@@ -70,6 +73,10 @@ class Settings:
 
 
 def _resolve(value: object, var_dir: Path) -> object:
+    if isinstance(value, dict):
+        return {k: _resolve(v, var_dir) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, var_dir) for v in value]
     if not isinstance(value, str):
         return value
 
@@ -121,6 +128,8 @@ def load_settings(profile: str | None = None) -> Settings:
         sql_endpoint=_endpoint(section["sql_endpoint"]),
         airflow=_endpoint(section["airflow"]),
         events=section["events"],
+        spark_jars=tuple(section["spark"].get("jars", ())),
+        spark_extra_conf={k: str(v) for k, v in section["spark"].get("conf", {}).items()},
     )
 
 

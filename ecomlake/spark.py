@@ -24,19 +24,21 @@ SPARK_JARS = ("delta-spark_4.1_2.13", "delta-storage", "derbyclient")
 
 
 def find_jars(jars_dir: Path, prefixes: tuple[str, ...]) -> list[Path]:
-    """One jar per prefix from the Maven-populated cache, or a clear error."""
+    """One jar per prefix (every jar of a prefix ending in ``/``, a folder) from the Maven-populated cache,
+    or a clear error."""
     found = []
     for prefix in prefixes:
-        matches = sorted(jars_dir.glob(f"{prefix}-[0-9]*.jar"))
+        folder = prefix.endswith("/")
+        matches = sorted(jars_dir.glob(f"{prefix}*.jar" if folder else f"{prefix}-[0-9]*.jar"))
         if not matches:
             raise ConfigError(f"missing {prefix} jar in {jars_dir}: run `make jars`")
-        found.append(matches[-1])
+        found.extend(matches if folder else matches[-1:])
     return found
 
 
 def spark_conf(cfg: Settings) -> dict[str, str]:
     """Every Spark setting the platform needs, as ``spark-submit --conf`` pairs."""
-    jars = find_jars(cfg.jars_dir, SPARK_JARS)
+    jars = find_jars(cfg.jars_dir, (*SPARK_JARS, *cfg.spark_jars))
     conf = {
         "spark.master": cfg.spark_master,
         "spark.driver.memory": cfg.driver_memory,
@@ -62,6 +64,8 @@ def spark_conf(cfg: Settings) -> dict[str, str]:
         "spark.hadoop.hive.metastore.schema.verification.record.version": "false",
         # Small tables, two cores: keep Delta's own bookkeeping light.
         "spark.databricks.delta.snapshotPartitions": "2",
+        # The profile's own settings (e.g. S3A for an s3a:// lake) come last and win.
+        **cfg.spark_extra_conf,
     }
     if cfg.metastore.user:
         conf["spark.hadoop.javax.jdo.option.ConnectionUserName"] = cfg.metastore.user

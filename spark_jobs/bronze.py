@@ -14,13 +14,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 from delta.tables import DeltaTable
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from ecomlake import storage
 from ecomlake.config import Settings
 from ecomlake.contracts import CDC_OPS, Contract, Reason
 from spark_jobs import readers
@@ -154,9 +154,7 @@ def _record_in_ledger(spark: SparkSession, source: str, counts: dict[str, int], 
 
 def landed_files(cfg: Settings, contract: Contract, day: str | None = None) -> list[str]:
     """Landing-relative paths of the data files delivered for the source (optionally one day)."""
-    root = Path(cfg.landing_root)
-    pattern = f"{contract.source}/{day or '*'}/{contract.files}"
-    return sorted(str(p.relative_to(root)) for p in root.glob(pattern))
+    return storage.at(cfg.landing_root).glob(f"{contract.source}/{day or '*'}/{contract.files}")
 
 
 def batch_id_for(delivery: str, files: list[str]) -> str:

@@ -1,16 +1,29 @@
-"""One isolated platform per test session: its own data root, metastore port and Spark JVM."""
+"""One isolated platform per test session: its own data root, metastore port and Spark JVM.
+
+``ECOMLAKE_TEST_PROFILE=aws`` runs the session on the aws profile instead: landing, lake and
+truth in a bucket of moto's S3 server on loopback (Spark through s3a://, the platform through
+boto3), the session's Derby standing in for the external metastore database.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 # py4j logs at INFO while the interpreter shuts down, after pytest closed its streams.
 logging.getLogger("py4j").setLevel(logging.WARNING)
+
+
+TEST_PROFILE = os.environ.get("ECOMLAKE_TEST_PROFILE", "local")
+TEST_BUCKET = "ecomlake-test"
 
 
 def free_port() -> int:
@@ -20,8 +33,48 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def platform_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """Environment of an isolated local profile; also applied to this process."""
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """moto's S3/SQS server on a free loopback port, for the session."""
+    from ecomlake.services.process import port_open
+
+    port = free_port()
+    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("w")
+    server = subprocess.Popen([str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while not port_open("127.0.0.1", port):
+        assert server.poll() is None and time.monotonic() < deadline, "moto_server did not start"
+        time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(10)
+    log.close()
+
+
+def aws_profile_env(endpoint: str, metastore_port: str) -> dict[str, str]:
+    """What an operator sets for the aws profile, pointed at the loopback server and the session's Derby."""
+    return {
+        "ECOMLAKE_PROFILE": "aws",
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "ECOMLAKE_S3_PATH_STYLE": "true",
+        "ECOMLAKE_BUCKET": TEST_BUCKET,
+        "SPARK_MASTER": "local[2]",
+        "ECOMLAKE_DRIVER_MEMORY": "2g",
+        "ECOMLAKE_SHUFFLE_PARTITIONS": "4",
+        "ECOMLAKE_METASTORE_JDBC_URL": f"jdbc:derby://127.0.0.1:{metastore_port}/metastore_db;create=true",
+        "ECOMLAKE_METASTORE_JDBC_DRIVER": "org.apache.derby.jdbc.ClientDriver",
+        "ECOMLAKE_SQL_HOST": "127.0.0.1",
+        "ECOMLAKE_ARRIVALS_QUEUE_PREFIX": f"{endpoint}/123456789012/arrivals-",
+    }
+
+
+@pytest.fixture(scope="session")
+def platform_env(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """Environment of an isolated local (or, see above, aws) profile; also applied to this process."""
     from ecomlake.config import settings
 
     env = {
@@ -32,9 +85,15 @@ def platform_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
         "ECOMLAKE_AIRFLOW_PORT": str(free_port()),
         "ECOMLAKE_HMAC_KEY": "test-only-key",
     }
+    if TEST_PROFILE == "aws":
+        env.update(aws_profile_env(request.getfixturevalue("moto_endpoint"), env["ECOMLAKE_METASTORE_PORT"]))
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     settings.cache_clear()
+    if TEST_PROFILE == "aws":
+        from ecomlake.storage import s3_client
+
+        s3_client().create_bucket(Bucket=TEST_BUCKET)
     yield env
     for key, value in saved.items():
         if value is None:
@@ -53,10 +112,12 @@ def cfg(platform_env: dict[str, str]):
 
 @pytest.fixture(scope="session")
 def metastore(cfg):
-    """The shared metastore database (Derby network server) for this session."""
+    """The shared metastore database (Derby network server) for this session; on the aws profile it stands in
+    for the external database (the local profile's service, at the port the JDBC URL names)."""
+    from ecomlake.config import load_settings
     from ecomlake.services.local import metastore_service
 
-    service = metastore_service(cfg)
+    service = metastore_service(load_settings("local"))
     service.start()
     yield service
     service.stop()

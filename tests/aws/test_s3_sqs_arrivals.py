@@ -1,12 +1,10 @@
 """The aws profile's arrival path: S3 ObjectCreated → SQS → the landing asset's watcher trigger.
 
-Runs the Amazon provider's real SqsSensorTrigger against moto's S3/SQS server on loopback.
+Runs the Amazon provider's real SqsSensorTrigger against moto's S3/SQS server on loopback (tests/conftest.py).
 """
 
 import asyncio
 import json
-import shutil
-import subprocess
 from urllib.parse import unquote_plus
 
 import boto3
@@ -17,38 +15,13 @@ from ecomlake.config import settings
 REGION = "us-east-1"
 
 
-@pytest.fixture(scope="module")
-def s3_sqs(tmp_path_factory):
-    """moto's server on a free loopback port, stopped after the module."""
-    import socket
-    import time
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("w")
-    server = subprocess.Popen([shutil.which("moto_server") or "moto_server", "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=log, stderr=subprocess.STDOUT)
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.2)
-    yield endpoint
-    server.terminate()
-    server.wait(10)
-    log.close()
-
-
 @pytest.fixture
-def aws_profile(s3_sqs, monkeypatch):
+def aws_profile(moto_endpoint, monkeypatch):
     """The aws profile pointed at the loopback server, as an operator would configure it."""
     credentials = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION}
     for key, value in credentials.items():
         monkeypatch.setenv(key, value)
-    clients = {name: boto3.client(name, endpoint_url=s3_sqs, region_name=REGION) for name in ("s3", "sqs")}
+    clients = {name: boto3.client(name, endpoint_url=moto_endpoint, region_name=REGION) for name in ("s3", "sqs")}
     queue_url = clients["sqs"].create_queue(QueueName="arrivals-orders")["QueueUrl"]
     queue_arn = clients["sqs"].get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
         "Attributes"]["QueueArn"]
@@ -67,7 +40,7 @@ def aws_profile(s3_sqs, monkeypatch):
     monkeypatch.setenv("ECOMLAKE_SQL_HOST", "127.0.0.1")
     monkeypatch.setenv("ECOMLAKE_ARRIVALS_QUEUE_PREFIX", queue_url.removesuffix("orders"))
     monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(
-        {"conn_type": "aws", "extra": {"endpoint_url": s3_sqs, "region_name": REGION}}))
+        {"conn_type": "aws", "extra": {"endpoint_url": moto_endpoint, "region_name": REGION}}))
     settings.cache_clear()
     yield clients
     settings.cache_clear()
