@@ -33,6 +33,18 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
+class SqlEndpoint(Endpoint):
+    """The Thrift Server: who may connect (users file or LDAP) and what an analyst may read."""
+
+    authentication: str = "CUSTOM"
+    service_user: str = "ecomlake"
+    analyst_user: str = "analyst"
+    analyst_schemas: tuple[str, ...] = ("silver", "staging", "marts")
+    ldap_url: str | None = None
+    ldap_base_dn: str | None = None
+
+
+@dataclass(frozen=True)
 class Metastore:
     managed: bool
     jdbc_url: str
@@ -55,7 +67,7 @@ class Settings:
     lake_root: str
     truth_root: str
     metastore: Metastore
-    sql_endpoint: Endpoint
+    sql_endpoint: SqlEndpoint
     airflow: Endpoint
     events: dict[str, str]
     # The profile's own jars (a name prefix, or a folder "s3/" for all in it) and Spark settings, e.g. S3A.
@@ -98,6 +110,11 @@ def _endpoint(values: dict) -> Endpoint:
     return Endpoint(host=values["host"], port=int(values["port"]))
 
 
+def _sql_endpoint(values: dict) -> SqlEndpoint:
+    schemas = tuple(values.get("analyst_schemas", SqlEndpoint.analyst_schemas))
+    return SqlEndpoint(**{**values, "port": int(values["port"]), "analyst_schemas": schemas})
+
+
 def load_settings(profile: str | None = None) -> Settings:
     """Read a profile file and resolve its placeholders."""
     name = profile or os.environ.get("ECOMLAKE_PROFILE", DEFAULT_PROFILE)
@@ -125,7 +142,7 @@ def load_settings(profile: str | None = None) -> Settings:
             user=os.environ.get("ECOMLAKE_METASTORE_USER"),
             password=os.environ.get("ECOMLAKE_METASTORE_PASSWORD"),
         ),
-        sql_endpoint=_endpoint(section["sql_endpoint"]),
+        sql_endpoint=_sql_endpoint(section["sql_endpoint"]),
         airflow=_endpoint(section["airflow"]),
         events=section["events"],
         spark_jars=tuple(section["spark"].get("jars", ())),

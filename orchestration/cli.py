@@ -35,6 +35,7 @@ from ecomlake.services.local import (
     sql_endpoint_service,
 )
 from ecomlake.services.process import ServiceError, port_open
+from ecomlake.services.sql_access import local_password_file
 from orchestration.dbt import DbtError
 
 log = logging.getLogger("ecomlake")
@@ -190,6 +191,7 @@ def render_summary(cfg: Settings, reports: dict[str, dict]) -> str:
         "",
         "query it: make up, then",
         f"  .venv/bin/beeline -u jdbc:hive2://{cfg.sql_endpoint.host}:{cfg.sql_endpoint.port} "
+        f"-n {cfg.sql_endpoint.analyst_user} -w {local_password_file(cfg, cfg.sql_endpoint.analyst_user)} "
         "-e 'select * from marts.orders_daily limit 10'",
     ]
     return "\n".join(lines)

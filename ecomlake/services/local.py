@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ecomlake.config import REPO_ROOT, Settings
 from ecomlake.services.process import Service
+from ecomlake.services.sql_access import access_conf, access_hiveconf
 from ecomlake.spark import find_jars, spark_conf
 
 DERBY_SERVER_JARS = ("derby", "derbyshared", "derbytools", "derbynet")
@@ -55,7 +56,8 @@ def sql_endpoint_service(cfg: Settings) -> Service:
         "--name",
         "ecomlake-sql-endpoint",
     ]
-    for key, value in spark_conf(cfg).items():
+    conf = spark_conf(cfg)
+    for key, value in {**conf, **access_conf(cfg, conf)}.items():
         command += ["--conf", f"{key}={value}"]
     command += [
         "spark-internal",
@@ -64,6 +66,8 @@ def sql_endpoint_service(cfg: Settings) -> Service:
         "--hiveconf",
         f"hive.server2.thrift.port={cfg.sql_endpoint.port}",
     ]
+    for key, value in access_hiveconf(cfg).items():
+        command += ["--hiveconf", f"{key}={value}"]
     return Service(
         name="sql-endpoint",
         command=command,

@@ -66,15 +66,20 @@ def test_beeline_and_pyhive_count_every_generated_order(sql_endpoint, cfg):
     import pyspark
     from pyhive import hive
 
+    from ecomlake.services.sql_access import local_password_file, sql_password
+
     expected = len(generated_keys(cfg, "orders"))
     query = "select sum(orders) from marts.orders_daily"
+    analyst, password = cfg.sql_endpoint.analyst_user, sql_password(cfg, cfg.sql_endpoint.analyst_user)
     beeline = Path(pyspark.__file__).parent / "bin" / "beeline"
     url = f"jdbc:hive2://{cfg.sql_endpoint.host}:{cfg.sql_endpoint.port}"
-    out = subprocess.run([str(beeline), "-u", url, "--silent=true", "--outputformat=csv2", "-e", query],
+    out = subprocess.run([str(beeline), "-u", url, "-n", analyst, "-w", str(local_password_file(cfg, analyst)),
+                          "--silent=true", "--outputformat=csv2", "-e", query],
                          capture_output=True, text=True, timeout=300, check=True).stdout
     assert out.strip().splitlines()[-1] == str(expected)
 
-    with hive.connect(host=cfg.sql_endpoint.host, port=cfg.sql_endpoint.port, username="analyst") as conn:
+    with hive.connect(host=cfg.sql_endpoint.host, port=cfg.sql_endpoint.port, username=analyst,
+                      password=password, auth="CUSTOM") as conn:
         cursor = conn.cursor()
         cursor.execute(query)
         assert cursor.fetchone()[0] == expected
