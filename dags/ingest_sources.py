@@ -4,20 +4,22 @@
 {delivery}.
 
 Starts when a delivery arrives (asset `landing.{source}`, watched by an
-AssetWatcher), loads every ready delivery not yet in bronze, one batch per
-delivery date (records that break the contract go to `quarantine.{source}` with
-a reason), and applies the pending batches to `{silver}`. Both hops are gated
-by Great Expectations suites built from the contract
-(`ecomlake/contracts/{source}.yaml`) plus the dataset's business rules.
-Re-runs change nothing already loaded. Backfill a date range with
-`ecomlake backfill --sources {source} --start D1 --end D2` (or trigger this DAG
-with `{{"replay_from": "D1", "replay_to": "D2"}}`).
+AssetWatcher). The run first **claims** the ready files no run has claimed yet
+(recorded under its run id in `ops.run_claims`), one batch per delivery date,
+then loads exactly those (records that break the contract go to
+`quarantine.{source}` with a reason), and writes, audits and publishes them to
+`{silver}` in one commit (write-audit-publish). Both hops are gated by Great
+Expectations suites built from the contract (`ecomlake/contracts/{source}.yaml`)
+plus the dataset's business rules. Clearing a run redoes exactly its own
+deliveries. Backfill a date range with `ecomlake backfill --sources {source}
+--start D1 --end D2` (or trigger this DAG with
+`{{"replay_from": "D1", "replay_to": "D2"}}`).
 
 **When this fails**: the failed task's log says why. `QualityGateError` names
 the table, the expectation and sample values (Data Docs: `var/quality/data_docs`).
-A failed landing or bronze gate wrote nothing for that delivery: fix or
-re-deliver it and clear the task. A failed silver gate restored the silver
-table to its previous version and left the batches pending. An alert is in
+A failed landing or bronze gate wrote nothing for that delivery, which stays
+claimed by this run: fix or re-deliver it and clear the task. A failed silver
+audit published nothing (silver is as it was) and left the batches pending. An alert is in
 `var/alerts/alerts.jsonl` (or your webhook).
 """
 # One DAG per source, all from this one definition: the contracts decide what differs.
@@ -49,24 +51,23 @@ def ingest_dag(source: str):
     )
     def ingest():
         @task(outlets=[table_asset(f"bronze.{source}"), table_asset(f"quarantine.{source}")])
-        def load_bronze(params: dict) -> dict:
+        def load_bronze(params: dict, run_id: str) -> dict:
+            """Claim this run's deliveries (or the ones it claimed before, when cleared) and load them."""
             from orchestration.dag_settings import fail_fast_on_data_errors
-            from orchestration.pipeline import ingest, replay
+            from orchestration.pipeline import ingest, replayed
 
-            if params.get("replay_from"):
-                replay(source, params["replay_from"], params.get("replay_to") or params["replay_from"])
             with fail_fast_on_data_errors():
-                return ingest(source)
+                return ingest(source, run_id, replayed(source, params.get("replay_from"), params.get("replay_to")))
 
         @task(outlets=[table_asset(contract.silver_table)])
         def build_silver(bronze: dict) -> dict:
-            """Apply pending batches to silver and gate it, then report the run (one Spark start less)."""
+            """Write, audit and publish this run's batches to silver, then report the run (one Spark start less)."""
             from orchestration.dag_settings import fail_fast_on_data_errors
             from orchestration.pipeline import build_silver
             from orchestration.reports import write_report
 
             with fail_fast_on_data_errors():
-                silver = build_silver(source)
+                silver = build_silver(source, bronze["batches"])
             write_report(f"ingest_{source}", (f"bronze.{source}", f"quarantine.{source}", contract.silver_table),
                          {"ingest": bronze, "silver": silver})
             return silver

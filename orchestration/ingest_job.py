@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> None:
                         help=f"one or more of: {' '.join(all_sources())}")
     parser.add_argument("--replay-from", help="re-ingest deliveries from this date (YYYY-MM-DD)...")
     parser.add_argument("--replay-to", help="...to this date (default: --replay-from)")
+    parser.add_argument("--run-id", help="the run these loads belong to; the same id again redoes exactly its "
+                                         "deliveries (default: a new run that loads whatever is new)")
     parser.add_argument("--bronze-only", action="store_true", help="load bronze and quarantine, leave silver")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -32,12 +34,12 @@ def main(argv: list[str] | None = None) -> None:
     from orchestration import pipeline
 
     for source in args.sources:
-        if args.replay_from:
-            pipeline.replay(source, args.replay_from, args.replay_to or args.replay_from)
-        steps = {"ingest": pipeline.ingest(source)}
-        if not args.bronze_only:
-            steps["silver"] = pipeline.build_silver(source)
-        print(json.dumps(steps, indent=1, ensure_ascii=False))
+        deliveries = pipeline.replayed(source, args.replay_from, args.replay_to)
+        if args.bronze_only:
+            steps = {"ingest": pipeline.ingest(source, args.run_id, deliveries)}
+        else:
+            steps = pipeline.ingest_and_build(source, args.run_id, deliveries)
+        print(json.dumps(steps, indent=1, ensure_ascii=False, default=str))
 
 
 if __name__ == "__main__":

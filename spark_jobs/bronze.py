@@ -1,9 +1,10 @@
 """Landing → bronze and quarantine, for any source, driven by its contract.
 
-Exactly-once by file: a batch replaces the rows of its own files in one Delta
-commit per table (``replaceWhere`` on ``_source_file``), and the processed-file
-ledger is written last. A re-delivered file is skipped; a batch killed
-half-way is re-run from the ledger and overwrites what it had written.
+Exactly-once by file: a run first claims the files it will load (``ops.run_claims``, keyed by
+run id), then each batch replaces the rows of its own files in one Delta commit per table
+(``replaceWhere`` on ``_source_file``), and the processed-file ledger is written last. A
+re-delivered file is not claimed again; a cleared or retried run re-loads exactly the files it
+claimed and overwrites what it had written, with the same load time.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import reduce
+from operator import and_
 
 from delta.tables import DeltaTable
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -23,6 +26,7 @@ from pyspark.sql import types as T
 from ecomlake import storage
 from ecomlake.config import Settings
 from ecomlake.contracts import CDC_OPS, Contract, Reason
+from ecomlake.sql import sql_in
 from spark_jobs import readers
 from spark_jobs.readers import first_reason
 
@@ -30,11 +34,9 @@ log = logging.getLogger(__name__)
 
 LEDGER = "ops.ingested_files"
 APPLIED = "ops.applied_batches"
-APPLIED_SCHEMA = T.StructType([
-    T.StructField("target", T.StringType(), False),
-    T.StructField("batch_id", T.StringType(), False),
-    T.StructField("applied_at", T.TimestampType(), False),
-])
+CLAIMS = "ops.run_claims"
+# Each ledger is partitioned by source (or target) and every write names its partition, so the
+# DAGs of different sources never touch the same files and never conflict.
 LEDGER_SCHEMA = T.StructType([
     T.StructField("source", T.StringType(), False),
     T.StructField("source_file", T.StringType(), False),
@@ -42,6 +44,36 @@ LEDGER_SCHEMA = T.StructType([
     T.StructField("batch_id", T.StringType(), False),
     T.StructField("ingested_at", T.TimestampType(), False),
 ])
+APPLIED_SCHEMA = T.StructType([
+    T.StructField("target", T.StringType(), False),
+    T.StructField("batch_id", T.StringType(), False),
+    T.StructField("applied_at", T.TimestampType(), False),
+])
+CLAIMS_SCHEMA = T.StructType([
+    T.StructField("source", T.StringType(), False),
+    T.StructField("run_id", T.StringType(), False),
+    T.StructField("batch_id", T.StringType(), False),
+    T.StructField("source_file", T.StringType(), False),
+    T.StructField("claimed_at", T.TimestampType(), False),
+])
+LEDGERS = ((LEDGER, LEDGER_SCHEMA, "source"), (APPLIED, APPLIED_SCHEMA, "target"), (CLAIMS, CLAIMS_SCHEMA, "source"))
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Files of one delivery that one run loads together; the same files always make the same batch id."""
+
+    source: str
+    batch_id: str
+    files: tuple[str, ...]
+    claimed_at: datetime
+
+    @property
+    def delivery(self) -> str:
+        """``<source>/<delivery date>``."""
+        return self.batch_id.rsplit("/", 1)[0]
+
+
 @dataclass
 class BronzeResult:
     source: str
@@ -117,39 +149,37 @@ def to_quarantine(validated: DataFrame) -> DataFrame:
     )
 
 
-def sql_list(values: list[str]) -> str:
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
-
-
-def _replace_files(df: DataFrame, table: str, files: list[str]) -> None:
-    """Atomically replace exactly the rows that came from ``files``."""
-    quoted = sql_list(files)
-    DeltaTable.createIfNotExists(df.sparkSession).tableName(table).addColumns(df.schema).execute()
+def _replace_files(df: DataFrame, table: str, files: tuple[str, ...]) -> None:
+    """Atomically replace exactly the rows that came from ``files`` (one Delta commit)."""
+    ensure_table(df.sparkSession, table, df.schema)
     (df.write.format("delta").mode("overwrite")
-       .option("replaceWhere", f"_source_file IN ({quoted})")
+       .option("replaceWhere", sql_in("_source_file", files))
        .saveAsTable(table))
 
 
-def _ensure_ledgers(spark: SparkSession) -> None:
-    DeltaTable.createIfNotExists(spark).tableName(LEDGER).addColumns(LEDGER_SCHEMA).execute()
-    DeltaTable.createIfNotExists(spark).tableName(APPLIED).addColumns(APPLIED_SCHEMA).execute()
+def ensure_table(spark: SparkSession, table: str, schema: T.StructType, partition: str | None = None) -> None:
+    """Create ``table`` on first use; one catalog lookup when it exists (``createIfNotExists`` costs dozens)."""
+    if spark.catalog.tableExists(table):
+        return
+    builder = DeltaTable.createIfNotExists(spark).tableName(table).addColumns(schema)
+    if partition:
+        builder = builder.partitionedBy(partition)
+    builder.execute()
 
 
-def ingested_files(spark: SparkSession, source: str) -> set[str]:
-    _ensure_ledgers(spark)
-    rows = spark.table(LEDGER).where(F.col("source") == source).select("source_file").collect()
-    return {r.source_file for r in rows}
+def ensure_ledgers(spark: SparkSession) -> None:
+    for table, schema, partition in LEDGERS:
+        ensure_table(spark, table, schema, partition)
 
 
-def _record_in_ledger(spark: SparkSession, source: str, counts: dict[str, int], batch_id: str,
-                      at: datetime) -> None:
-    entries = spark.createDataFrame(
-        [(source, f, n, batch_id, at) for f, n in sorted(counts.items())], LEDGER_SCHEMA
-    )
-    (DeltaTable.forName(spark, LEDGER).alias("t")
-        .merge(entries.alias("s"), "t.source = s.source AND t.source_file = s.source_file")
-        .whenNotMatchedInsertAll()
-        .execute())
+def _merge_into(spark: SparkSession, table: str, rows: DataFrame, keys: tuple[str, ...], partition: str,
+                value: str, update: bool) -> None:
+    """Upsert ``rows`` into one partition of a ledger; the partition literal keeps concurrent sources apart."""
+    on = reduce(and_, [F.col(f"t.{k}") == F.col(f"s.{k}") for k in keys], F.col(f"t.{partition}") == F.lit(value))
+    merge = DeltaTable.forName(spark, table).alias("t").merge(rows.alias("s"), on)
+    if update:
+        merge = merge.whenMatchedUpdateAll()
+    merge.whenNotMatchedInsertAll().execute()
 
 
 def landed_files(cfg: Settings, contract: Contract, day: str | None = None) -> list[str]:
@@ -157,34 +187,63 @@ def landed_files(cfg: Settings, contract: Contract, day: str | None = None) -> l
     return storage.at(cfg.landing_root).glob(f"{contract.source}/{day or '*'}/{contract.files}")
 
 
-def batch_id_for(delivery: str, files: list[str]) -> str:
-    """``<source>/<delivery date>/<digest of its new files>``: the same files always make the same
-    batch (a retry after a crash), a file added to a delivery later makes a new one."""
+def batch_id_for(delivery: str, files: list[str] | tuple[str, ...]) -> str:
+    """``<source>/<delivery date>/<digest of its files>``: the same files always make the same batch,
+    a file added to a delivery later makes a new one."""
     digest = hashlib.sha256("\n".join(sorted(files)).encode()).hexdigest()[:12]
     return f"{delivery}/{digest}"
 
 
-def load(spark: SparkSession, cfg: Settings, contract: Contract, files: list[str], delivery: str,
-         done: set[str], gate: Callable[[DataFrame, int], None] | None = None) -> BronzeResult:
-    """Ingest ``files`` of ``delivery`` (``<source>/<date>``) not in ``done`` into bronze and quarantine.
+def _source_rows(spark: SparkSession, table: str, source: str, column: str = "source") -> DataFrame:
+    return spark.table(table).where(F.col(column) == source)
 
-    ``done`` is the source's processed-file ledger (:func:`ingested_files`), read
-    once per run. ``gate`` sees the validated batch (and its size) before anything is written:
-    when it raises, no table changes and the files stay pending.
+
+def unclaimed(spark: SparkSession, source: str, files: list[str]) -> list[str]:
+    """Those of ``files`` no run has claimed yet (anti-joins in Spark, not sets on the driver)."""
+    if not files:
+        return []
+    ensure_ledgers(spark)
+    landed = spark.createDataFrame([(f,) for f in files], "source_file string")
+    claimed = _source_rows(spark, CLAIMS, source).select("source_file")
+    loaded = _source_rows(spark, LEDGER, source).select("source_file")
+    fresh = landed.join(claimed, "source_file", "left_anti").join(loaded, "source_file", "left_anti")
+    return sorted(r.source_file for r in fresh.collect())
+
+
+def claimed_batches(spark: SparkSession, source: str, run_id: str) -> list[Batch]:
+    """The batches ``run_id`` claimed before (a cleared run redoes exactly these)."""
+    ensure_ledgers(spark)
+    rows = (_source_rows(spark, CLAIMS, source).where(F.col("run_id") == run_id)
+            .groupBy("batch_id").agg(F.sort_array(F.collect_list("source_file")).alias("files"),
+                                     F.min("claimed_at").alias("claimed_at"))
+            .orderBy("batch_id").collect())
+    return [Batch(source, r.batch_id, tuple(r.files), r.claimed_at) for r in rows]
+
+
+def record_claims(spark: SparkSession, source: str, run_id: str, batches: list[Batch]) -> None:
+    """Make ``batches`` this run's own; claiming the same files again in the same run changes nothing."""
+    if not batches:
+        return
+    ensure_ledgers(spark)
+    rows = spark.createDataFrame(
+        [(source, run_id, b.batch_id, f, b.claimed_at) for b in batches for f in b.files], CLAIMS_SCHEMA)
+    _merge_into(spark, CLAIMS, rows, ("run_id", "source_file"), "source", source, update=False)
+
+
+def load(spark: SparkSession, cfg: Settings, contract: Contract, batch: Batch,
+         gate: Callable[[DataFrame, int], None] | None = None) -> BronzeResult:
+    """Load exactly the files of ``batch`` into bronze and quarantine, replacing whatever they had written.
+
+    ``gate`` sees the validated batch (and its size) before anything is written: when it raises, no table
+    changes. The load time recorded is the batch's claim time, so re-loading a batch writes the same rows.
     """
-    new = [f for f in files if f not in done]
-    batch_id = batch_id_for(delivery, new)
-    result = BronzeResult(contract.source, batch_id, new, [f for f in files if f in done])
-    if not new:
-        log.info("%s: nothing new (%d files already ingested)", contract.source, len(files))
-        return result
-    log.info("%s: ingesting %d files as batch %s", contract.source, len(new), batch_id)
-    at = datetime.now(UTC).replace(tzinfo=None)
+    result = BronzeResult(contract.source, batch.batch_id, list(batch.files), [])
+    log.info("%s: loading %d files as batch %s", contract.source, len(batch.files), batch.batch_id)
     records = (
-        readers.read(spark, contract, [f"{cfg.landing_root}/{f}" for f in new])
+        readers.read(spark, contract, [f"{cfg.landing_root}/{f}" for f in batch.files])
         .withColumn("_record_hash", F.sha2(F.col("value"), 256))
-        .withColumn("_batch_id", F.lit(batch_id))
-        .withColumn("_ingested_at", F.lit(at).cast("timestamp"))
+        .withColumn("_batch_id", F.lit(batch.batch_id))
+        .withColumn("_ingested_at", F.lit(batch.claimed_at).cast("timestamp"))
     )
     validated = _slim(validate(records, contract)).persist()
     try:
@@ -195,9 +254,12 @@ def load(spark: SparkSession, cfg: Settings, contract: Contract, files: list[str
         result.rows_to_bronze = result.rows_in - sum(result.quarantined.values())
         if gate is not None:
             gate(validated, result.rows_in)
-        _replace_files(to_bronze(validated, contract), f"bronze.{contract.source}", new)
-        _replace_files(to_quarantine(validated), f"quarantine.{contract.source}", new)
-        _record_in_ledger(spark, contract.source, {f: per_file.get(f, 0) for f in new}, batch_id, at)
+        _replace_files(to_bronze(validated, contract), f"bronze.{contract.source}", batch.files)
+        _replace_files(to_quarantine(validated), f"quarantine.{contract.source}", batch.files)
+        ensure_ledgers(spark)
+        entries = spark.createDataFrame([(contract.source, f, per_file.get(f, 0), batch.batch_id, batch.claimed_at)
+                                         for f in batch.files], LEDGER_SCHEMA)
+        _merge_into(spark, LEDGER, entries, ("source_file",), "source", contract.source, update=True)
     finally:
         validated.unpersist()
     log.info("%s: %d rows in, %d to bronze, quarantined %s", contract.source, result.rows_in,
@@ -207,36 +269,16 @@ def load(spark: SparkSession, cfg: Settings, contract: Contract, files: list[str
 
 def pending_batches(spark: SparkSession, source: str, target: str) -> list[str]:
     """Bronze batches of ``source`` that ``target`` has not applied yet (a crash-safe hand-over)."""
-    _ensure_ledgers(spark)
-    loaded = spark.table(LEDGER).where(F.col("source") == source).select("batch_id").distinct()
-    applied = spark.table(APPLIED).where(F.col("target") == target).select("batch_id")
+    ensure_ledgers(spark)
+    loaded = _source_rows(spark, LEDGER, source).select("batch_id").distinct()
+    applied = _source_rows(spark, APPLIED, target, "target").select("batch_id")
     return sorted(r.batch_id for r in loaded.join(applied, on="batch_id", how="left_anti").collect())
 
 
 def mark_applied(spark: SparkSession, target: str, batch_ids: list[str]) -> None:
     if not batch_ids:
         return
+    ensure_ledgers(spark)
     at = datetime.now(UTC).replace(tzinfo=None)
     rows = spark.createDataFrame([(target, b, at) for b in batch_ids], APPLIED_SCHEMA)
-    (DeltaTable.forName(spark, APPLIED).alias("t")
-        .merge(rows.alias("s"), "t.target = s.target AND t.batch_id = s.batch_id")
-        .whenNotMatchedInsertAll()
-        .execute())
-
-
-def forget(spark: SparkSession, source: str, target: str, deliveries: list[str]) -> list[str]:
-    """Make the batches of ``deliveries`` pending again (a replay); returns their batch ids.
-
-    The tables themselves are untouched here: re-loading a file replaces its own
-    rows, and re-applying a batch to silver is a no-op for changes it already has.
-    """
-    _ensure_ledgers(spark)
-    if not deliveries:
-        return []
-    prefixes = " OR ".join(f"startswith(batch_id, '{d.replace(chr(39), chr(39) * 2)}/')" for d in deliveries)
-    batches = sorted(r.batch_id for r in spark.table(LEDGER).where(f"source = '{source}' AND ({prefixes})")
-                     .select("batch_id").distinct().collect())
-    if batches:
-        spark.sql(f"DELETE FROM {LEDGER} WHERE source = '{source}' AND batch_id IN ({sql_list(batches)})")
-        spark.sql(f"DELETE FROM {APPLIED} WHERE target = '{target}' AND batch_id IN ({sql_list(batches)})")
-    return batches
+    _merge_into(spark, APPLIED, rows, ("batch_id",), "target", target, update=False)
