@@ -33,6 +33,8 @@ ANALYST_DENIED = {
     "select * from delta.`{lake}/bronze/access_users`": "may not read bronze",
     "create table silver.access_evil using delta location '{lake}/bronze/access_users'": "may only query",
     "drop table bronze.access_users": "may only query",
+    # static Java methods run in the server
+    "select reflect('java.lang.System', 'getProperty', 'ecomlake.sql.users')": "may not call Java methods",
 }
 
 

@@ -10,6 +10,8 @@ import org.apache.spark.sql.catalyst.analysis.ResolvedPersistentView;
 import org.apache.spark.sql.catalyst.analysis.ResolvedTable;
 import org.apache.spark.sql.catalyst.catalog.CatalogTable;
 import org.apache.spark.sql.catalyst.catalog.HiveTableRelation;
+import org.apache.spark.sql.catalyst.expressions.CallMethodViaReflection;
+import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.plans.logical.Command;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.apache.spark.sql.connector.catalog.Identifier;
@@ -39,6 +41,13 @@ final class AccessCheck extends AbstractFunction1<LogicalPlan, BoxedUnit> {
             "ShowTablePropertiesCommand", "DescribeRelation", "DescribeTableCommand", "DescribeColumn",
             "DescribeColumnCommand", "DescribeNamespace", "DescribeDatabaseCommand", "DescribeFunction",
             "DescribeFunctionCommand", "DescribeQueryCommand", "ExplainCommand");
+
+    private static final AbstractFunction1<Expression, Object> IS_REFLECTION = new AbstractFunction1<>() {
+        @Override
+        public Object apply(Expression expression) {
+            return expression instanceof CallMethodViaReflection;
+        }
+    };
 
     private final SparkSession session;
 
@@ -78,6 +87,12 @@ final class AccessCheck extends AbstractFunction1<LogicalPlan, BoxedUnit> {
         void check(LogicalPlan node) {
             if (node instanceof Command && !READ_ONLY_COMMANDS.contains(node.getClass().getSimpleName())) {
                 throw deny("may only query, not run " + node.nodeName());
+            }
+            // reflect()/java_method() call static Java methods in the server, e.g. to read its files.
+            for (Iterator<Expression> expressions = node.expressions().iterator(); expressions.hasNext(); ) {
+                if (expressions.next().exists(IS_REFLECTION)) {
+                    throw deny("may not call Java methods (reflect, java_method)");
+                }
             }
             if (node instanceof LogicalRelation relation) {
                 checkRelation(relation);
