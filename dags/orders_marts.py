@@ -1,14 +1,17 @@
 """
-### Orders marts: silver.orders → staging → marts.orders_daily
+### Orders marts: silver.orders → staging → marts.orders_daily (write-audit-publish)
 
-Runs whenever `silver.orders` is updated. One task per dbt model (the model,
-then its tests), so a failure names the model; then the Great Expectations
-gate on the mart. If the gate fails, the mart is restored to the version it
-had before this run, so analysts never read a mart that failed its checks.
+Runs whenever `silver.orders` is updated. The staging view first; then the mart
+is built into `marts_candidate.orders_daily` with its dbt tests, the Great
+Expectations gate checks that candidate, and only then is it published into
+`marts.orders_daily` in one Delta commit. Analysts never read an unchecked
+mart; a failure or crash at any step leaves the published mart as it was, and
+a retried publish does not publish twice.
 
 **When this fails**: `DbtError` names the model or test — reproduce with
-`make dbt ARGS="build --select <model>"`. `QualityGateError` names the
-expectation and sample rows; the previous mart is back in place.
+`make dbt ARGS="build --select <model>"` (it builds into `marts_candidate`).
+`QualityGateError` names the expectation and sample rows; query the candidate
+to see them. The published mart is untouched either way.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from airflow.sdk import dag, task
 
 from orchestration.assets import table_asset
 from orchestration.dag_settings import dag_settings
+
+MART = "marts.orders_daily"
 
 
 @dag(
@@ -36,31 +41,39 @@ def orders_marts():
             return build_models("stg_orders__orders")
 
     @task
-    def orders_daily() -> dict:
-        """Build the mart; remember the version it replaces, for the gate to restore."""
+    def build_orders_daily() -> dict:
+        """dbt build of the mart into its candidate (model, tests, unit tests)."""
         from orchestration.dag_settings import fail_fast_on_data_errors
-        from orchestration.marts import build_mart
+        from orchestration.marts import build_candidate
 
         with fail_fast_on_data_errors():
-            return build_mart("marts.orders_daily")
+            return build_candidate(MART)
 
-    @task(outlets=[table_asset("marts.orders_daily")])
-    def check_orders_daily(staging: dict, built: dict) -> dict:
-        """Gate the mart (restoring it on failure), then report the run."""
+    @task
+    def gate_orders_daily(built: dict) -> dict:
+        """Great Expectations on the candidate version dbt built."""
         from orchestration.dag_settings import fail_fast_on_data_errors
-        from orchestration.marts import check_mart
+        from orchestration.marts import gate_candidate
+
+        with fail_fast_on_data_errors():
+            return gate_candidate(MART, built["candidate_version"])
+
+    @task(outlets=[table_asset(MART)])
+    def publish_orders_daily(staging: dict, built: dict, checked: dict) -> dict:
+        """Publish the checked candidate (once), then report the run."""
+        from orchestration.marts import publish
         from orchestration.reports import write_report
 
-        with fail_fast_on_data_errors():
-            checked = check_mart("marts.orders_daily", built["previous_version"])
-        write_report("orders_marts", ("staging.stg_orders__orders", "marts.orders_daily"),
-                     {"staging": staging, "mart": built, "mart_check": checked})
-        return checked
+        published = publish(MART, built["candidate_version"])
+        write_report("orders_marts", ("staging.stg_orders__orders", MART),
+                     {"staging": staging, "mart": built, "mart_check": checked, "publish": published})
+        return published
 
     staging = stg_orders__orders()
-    built = orders_daily()
+    built = build_orders_daily()
     staging >> built
-    check_orders_daily(staging, built)
+    checked = gate_orders_daily(built)
+    publish_orders_daily(staging, built, checked)
 
 
 orders_marts()

@@ -1,13 +1,32 @@
-"""The marts hop (silver → staging → marts with dbt), gated by tests and expectations."""
+"""The marts hop (silver → staging → marts with dbt) as write-audit-publish.
+
+dbt builds a mart into its candidate database (``marts_candidate``, see
+``dbt_project/macros/generate_schema_name.sql``) and runs its tests there; the
+Great Expectations gate checks that candidate version; :func:`publish` then
+copies exactly that version into ``marts.<table>`` in one Delta commit. Analysts
+never read an unchecked mart, a crash before the commit leaves the published
+mart as it was, and a publish that is retried after its commit changes nothing.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 
+from ecomlake.config import settings
 from ecomlake.spark import get_spark
 from orchestration.reports import docs_dir, gates_summary
 
 log = logging.getLogger(__name__)
+
+CANDIDATE_SUFFIX = "_candidate"
+"""Appended to a mart's database for its candidate (the dbt macro does the same with var ``wap``)."""
+
+
+def candidate_of(table: str) -> str:
+    """``marts.orders_daily`` → ``marts_candidate.orders_daily``."""
+    database, name = table.split(".")
+    return f"{database}{CANDIDATE_SUFFIX}.{name}"
 
 
 def build_models(select: str) -> dict:
@@ -18,51 +37,72 @@ def build_models(select: str) -> dict:
     return {"select": select, "nodes": {r.name: r.status for r in results}}
 
 
-def _mart_suite(table: str) -> list:
-    """The suite of a mart, from its dataset's module."""
-    from expectations import orders
-
-    return {"marts.orders_daily": orders.orders_daily_suite}[table]()
-
-
-def _current_version(spark, table: str) -> int | None:
-    if not spark.catalog.tableExists(table):
-        return None
+def _latest_version(spark, table: str) -> int:
     return spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first()["version"]
 
 
-def _restore(spark, table: str, version: int | None) -> None:
-    """Put back the mart as it was before this run (or remove it if it did not exist)."""
-    if version is None:
-        spark.sql(f"DROP TABLE IF EXISTS {table}")
-        log.warning("%s did not exist before this run: dropped the failed build", table)
-    else:
-        spark.sql(f"RESTORE TABLE {table} TO VERSION AS OF {version}")
-        log.warning("%s restored to version %s", table, version)
+def build_candidate(table: str) -> dict:
+    """dbt build of one mart into its candidate, with its tests; the published mart is not touched."""
+    spark, cfg = get_spark(), settings()
+    candidate = candidate_of(table)
+    database = candidate.split(".")[0]
+    # At <lake>/<database> like every layer, before dbt would create it under the warehouse's default.
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {database} LOCATION '{cfg.lake_root}/{database}'")
+    built = build_models(table.split(".")[1])
+    return {**built, "candidate": candidate, "candidate_version": _latest_version(spark, candidate)}
 
 
-def build_mart(table: str) -> dict:
-    """Build one mart model with its tests; on a failing test, restore the previous version."""
-    from orchestration.dbt import DbtError
+def gate_candidate(table: str, candidate_version: int) -> dict:
+    """The Great Expectations gate on the candidate version dbt built; raises QualityGateError."""
+    from expectations.gate import check
+    from expectations.registry import mart_suite
 
-    spark = get_spark()
-    previous = _current_version(spark, table)
-    try:
-        built = build_models(table.split(".")[1])
-    except DbtError:
-        _restore(spark, table, previous)
-        raise
-    return {**built, "previous_version": previous}
-
-
-def check_mart(table: str, previous_version: int | None) -> dict:
-    """Gate a freshly built mart; a critical failure restores the version analysts had."""
-    from expectations.gate import QualityGateError, check
-
-    spark = get_spark()
-    try:
-        gate = check(spark.table(table), table, _mart_suite(table), docs_dir())
-    except QualityGateError:
-        _restore(spark, table, previous_version)
-        raise
+    candidate = candidate_of(table)
+    df = get_spark().read.option("versionAsOf", candidate_version).table(candidate)
+    gate = check(df, candidate, mart_suite(table), docs_dir())
     return {"expectations": gates_summary([gate])}
+
+
+def publish(table: str, candidate_version: int) -> dict:
+    """Copy a checked candidate version into the published mart: one Delta commit, at most once.
+
+    The commit carries Delta's idempotent-write key (``txnAppId`` = the candidate, ``txnVersion`` =
+    the candidate version's commit time), so Delta itself skips a retry of a publish that already
+    committed, and an older candidate never overwrites a newer one. ``overwriteSchema`` makes the
+    published schema the candidate's (a model change ships with its data); the table keeps its
+    location, history and properties.
+    """
+    from pyspark.sql import functions as F
+
+    spark = get_spark()
+    candidate = candidate_of(table)
+    committed = (spark.sql(f"DESCRIBE HISTORY {candidate}").where(F.col("version") == candidate_version)
+                 .select(F.unix_millis("timestamp").alias("ms")).first())
+    if committed is None:
+        raise ValueError(f"{candidate} has no version {candidate_version} (vacuumed or rebuilt?)")
+    writer = (
+        spark.read.option("versionAsOf", candidate_version).table(candidate)
+        .write.format("delta")
+        .option("txnAppId", candidate)
+        .option("txnVersion", committed["ms"])
+        .option("userMetadata", json.dumps({"candidate": candidate, "candidate_version": candidate_version}))
+    )
+    if not spark.catalog.tableExists(table):
+        writer.saveAsTable(table)  # managed, at <lake>/<database>/<table>
+        return {"table": table, "candidate_version": candidate_version, "published_version": 0}
+    before = _latest_version(spark, table)
+    location = spark.sql(f"DESCRIBE DETAIL {table}").first()["location"]
+    writer.mode("overwrite").option("overwriteSchema", "true").save(location)
+    after = _latest_version(spark, table)
+    if after == before:
+        log.info("%s: candidate version %s was already published; nothing to do", table, candidate_version)
+    return {"table": table, "candidate_version": candidate_version,
+            "published_version": after if after != before else None}
+
+
+def refresh_mart(table: str) -> dict:
+    """The whole hop for callers outside Airflow (tests, one-off runs): build, gate, publish."""
+    built = build_candidate(table)
+    checked = gate_candidate(table, built["candidate_version"])
+    return {"mart": built, "mart_check": checked, "publish": publish(table, built["candidate_version"])}
+

@@ -64,7 +64,7 @@ def test_asset_wiring_snapshot(dagbag):
     from ecomlake.contracts import all_sources, load_contract
 
     expected = {"orders_marts.stg_orders__orders": ["staging.stg_orders__orders"],
-                "orders_marts.check_orders_daily": ["marts.orders_daily"]}
+                "orders_marts.publish_orders_daily": ["marts.orders_daily"]}
     for source in all_sources():
         expected[f"ingest_{source}.load_bronze"] = [f"bronze.{source}", f"quarantine.{source}"]
         expected[f"ingest_{source}.build_silver"] = [load_contract(source).silver_table]

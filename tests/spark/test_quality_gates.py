@@ -23,8 +23,7 @@ def loaded(spark, cfg):
     pipeline.ingest("orders")
     pipeline.build_silver("orders")
     marts.build_models("stg_orders__orders")
-    built = marts.build_mart(MART)
-    marts.check_mart(MART, built["previous_version"])
+    marts.refresh_mart(MART)
 
 
 def counts(spark) -> dict[str, int]:
@@ -48,14 +47,17 @@ def test_a_mostly_broken_delivery_is_stopped_before_anything_is_written(loaded, 
         shutil.rmtree(folder)
 
 
-def test_a_mart_that_fails_its_gate_is_restored_to_the_previous_version(loaded, spark):
+def test_a_mart_candidate_that_fails_its_gate_is_never_published(loaded, spark):
     good = spark.table(MART).orderBy("order_date", "channel").collect()
-    version = spark.sql(f"DESCRIBE HISTORY {MART} LIMIT 1").first()["version"]
-    spark.sql(f"INSERT INTO {MART} SELECT order_date, 'fax', 1, 1, 1, -100, 1, -100 FROM {MART} LIMIT 1")
-    with pytest.raises(QualityGateError, match="gmv_fen"):
-        marts.check_mart(MART, version)
+    history = spark.sql(f"DESCRIBE HISTORY {MART}").count()
+    candidate = marts.candidate_of(MART)
+    spark.sql(f"INSERT INTO {candidate} SELECT order_date, 'fax', 1, 1, 1, -100, 1, -100 FROM {candidate} LIMIT 1")
+    bad = spark.sql(f"DESCRIBE HISTORY {candidate} LIMIT 1").first()["version"]
+    with pytest.raises(QualityGateError, match=r"marts_candidate\.orders_daily.*gmv_fen"):
+        marts.gate_candidate(MART, bad)
     assert spark.table(MART).orderBy("order_date", "channel").collect() == good
     assert spark.table(MART).where(F.col("channel") == "fax").count() == 0
+    assert spark.sql(f"DESCRIBE HISTORY {MART}").count() == history
 
 
 def test_the_file_notifier_records_who_failed_and_why(cfg):
