@@ -13,7 +13,7 @@ export UV_CACHE_DIR := $(CURDIR)/.cache/uv
 MAVEN := mvn -q -B -Dmaven.repo.local=$(CURDIR)/.cache/m2
 UV_VERSION := $(shell sed -n 's/^uv==//p' requirements.lock)
 
-.PHONY: help install jars run bench up down status test test-all lint dbt lock clean
+.PHONY: help install jars run bench up down status test test-all test-aws lint dbt lock clean
 
 help: ## show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -69,11 +69,20 @@ lint: install ## ruff, and the one-way layer contracts (import-linter)
 # 2 cores) runs in CI (CI=true) and with `make test-all`; a local `make test` leaves it out.
 E2E_MARKS := $(if $(CI),,-m "not e2e")
 
-test: lint ## lint, then unit, Spark, DAG and aws tests; with CI=true also the end-to-end ones
-	$(BIN)/pytest $(E2E_MARKS) $(PYTEST_ARGS)
+# The ten-source ingest module once more on the aws profile: landing, lake and truth in a bucket of
+# moto's S3 server on loopback, Spark through s3a:// (ECOMLAKE_TEST_PROFILE, tests/conftest.py).
+AWS_TEST := ECOMLAKE_TEST_PROFILE=aws $(BIN)/pytest tests/spark/test_sources_pipeline.py $(PYTEST_ARGS)
 
-test-all: lint ## lint, then every test, end-to-end included (what CI runs)
+test: lint ## lint, then unit, Spark, DAG and aws tests; with CI=true also the end-to-end ones and test-aws
+	$(BIN)/pytest $(E2E_MARKS) $(PYTEST_ARGS)
+	$(if $(CI),$(AWS_TEST))
+
+test-all: lint ## lint, then every test, end-to-end included, and test-aws (what CI runs)
 	$(BIN)/pytest $(PYTEST_ARGS)
+	$(AWS_TEST)
+
+test-aws: install ## the ten-source ingest tests on the aws profile (S3 on loopback, read through s3a://)
+	$(AWS_TEST)
 
 dbt: install ## run dbt on the platform's Spark session, e.g. make dbt ARGS="build --select orders_daily"
 	$(BIN)/ecomlake dbt $(ARGS)

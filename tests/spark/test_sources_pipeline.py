@@ -9,13 +9,13 @@ import subprocess
 import sys
 import time
 from datetime import date
-from pathlib import Path
 
 import pytest
 from pyspark.sql import functions as F
 
 from ecomgen import SOURCES, bad_records, generate, write_delivery
 from ecomgen.model import Day
+from ecomlake import storage
 from ecomlake.contracts import all_sources, load_contract
 from orchestration import pipeline
 
@@ -159,12 +159,12 @@ def test_the_same_phone_has_the_same_token_in_users_orders_service_and_logistics
 def test_an_ingestion_killed_mid_write_then_re_run_equals_an_uninterrupted_run(first_run, spark, cfg, platform_env):
     """SIGKILL the clickstream load right after its bronze commit, before quarantine and ledger; run it again."""
     write_delivery(cfg, "clickstream", Day(KILL_DAY, SEED, SCALE, START))
-    log_dir = Path(cfg.table_location("bronze", "clickstream").removeprefix("file:")) / "_delta_log"
-    commits = len(list(log_dir.glob("*.json")))
+    table = storage.at(cfg.table_location("bronze", "clickstream"))  # local or S3, as the profile says
+    commits = len(table.glob("_delta_log/*.json"))
     job = subprocess.Popen([sys.executable, "-m", "orchestration.ingest_job", "clickstream", "--bronze-only"],
                            env={**os.environ, **platform_env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        while len(list(log_dir.glob("*.json"))) == commits:
+        while len(table.glob("_delta_log/*.json")) == commits:
             assert job.poll() is None, "the load ended before it wrote bronze"
             time.sleep(0.02)
         job.send_signal(signal.SIGKILL)
