@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 JARS := .cache/jars
 ACCESS_JAR := $(JARS)/ecomlake-sql-endpoint-1.jar
 ACCESS_SRC := $(wildcard infra/jvm/src/main/java/ecomlake/sql/*.java)
+PII_JAR := $(JARS)/ecomlake-pii-1.jar
+PII_SRC := $(wildcard infra/jvm/src/main/java/ecomlake/pii/*.java)
 # Downloads stay inside the project (git-ignored), so later runs work offline.
 export UV_CACHE_DIR := $(CURDIR)/.cache/uv
 MAVEN := mvn -q -B -Dmaven.repo.local=$(CURDIR)/.cache/m2
@@ -29,7 +31,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	touch $@
 
-jars: $(JARS)/.fetched $(ACCESS_JAR) ## Delta and Derby jars from Maven Central into .cache/jars, the SQL endpoint's access jar
+jars: $(JARS)/.fetched $(ACCESS_JAR) $(PII_JAR) ## Delta and Derby jars from Maven Central into .cache/jars, the SQL endpoint's access jar
 
 $(JARS)/.fetched: infra/jars/pom.xml
 	@command -v mvn >/dev/null || { echo "needs Maven (mvn) to fetch the Delta and Derby jars"; exit 1; }
@@ -37,13 +39,17 @@ $(JARS)/.fetched: infra/jars/pom.xml
 	$(MAVEN) -f infra/jars/pom.xml -Djars.dir=$(CURDIR)/$(JARS) generate-resources  # which jars go where: see the pom
 	touch $@
 
-# The SQL endpoint's authenticator and access check (infra/jvm), compiled against the very jars
-# of the installed pyspark, so the classes match the Thrift Server that loads them.
-$(ACCESS_JAR): $(ACCESS_SRC) $(JARS)/.fetched $(VENV)/.installed
-	rm -rf .cache/jvm-classes
-	javac --release 17 -Xlint:all,-path -Werror -d .cache/jvm-classes \
-	    -cp "$$($(BIN)/python -c 'import pyspark, os; print(os.path.dirname(pyspark.__file__))')/jars/*" $(ACCESS_SRC)
-	jar --create --file $@ -C .cache/jvm-classes .
+# The project's JVM code (infra/jvm), one jar per package, compiled against the very jars of the
+# installed pyspark so the classes match the Spark that loads them: the SQL endpoint's authenticator
+# and access check, and the PII tokeniser (a Spark UDF that reads the HMAC key on the executor).
+$(ACCESS_JAR): $(ACCESS_SRC)
+$(PII_JAR): $(PII_SRC)
+$(ACCESS_JAR) $(PII_JAR): $(JARS)/.fetched $(VENV)/.installed
+	rm -rf .cache/jvm-classes/$(@F)
+	javac --release 17 -Xlint:all,-path -Werror -d .cache/jvm-classes/$(@F) \
+	    -cp "$$($(BIN)/python -c 'import pyspark, os; print(os.path.dirname(pyspark.__file__))')/jars/*" \
+	    $(filter %.java,$^)
+	jar --create --file $@ -C .cache/jvm-classes/$(@F) .
 
 run: install ## the main job: demo deliveries of the ten sources, every DAG on them, scores against truth (ARGS="--days 3 ...")
 	$(BIN)/ecomgen demo $(ARGS)

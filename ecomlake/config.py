@@ -45,6 +45,14 @@ class SqlEndpoint(Endpoint):
 
 
 @dataclass(frozen=True)
+class AirflowEndpoint(Endpoint):
+    """Airflow's UI and API: its SimpleAuthManager users (``name:role``), or everyone an admin (loopback only)."""
+
+    all_admins: bool = False
+    users: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Metastore:
     managed: bool
     jdbc_url: str
@@ -68,7 +76,7 @@ class Settings:
     truth_root: str
     metastore: Metastore
     sql_endpoint: SqlEndpoint
-    airflow: Endpoint
+    airflow: AirflowEndpoint
     events: dict[str, str]
     # The profile's own jars (a name prefix, or a folder "s3/" for all in it) and Spark settings, e.g. S3A.
     spark_jars: tuple[str, ...] = ()
@@ -106,8 +114,8 @@ def _resolve(value: object, var_dir: Path) -> object:
     return _PLACEHOLDER.sub(substitute, value)
 
 
-def _endpoint(values: dict) -> Endpoint:
-    return Endpoint(host=values["host"], port=int(values["port"]))
+def _airflow(values: dict) -> AirflowEndpoint:
+    return AirflowEndpoint(**{**values, "port": int(values["port"]), "users": tuple(values.get("users", ()))})
 
 
 def _sql_endpoint(values: dict) -> SqlEndpoint:
@@ -143,7 +151,7 @@ def load_settings(profile: str | None = None) -> Settings:
             password=os.environ.get("ECOMLAKE_METASTORE_PASSWORD"),
         ),
         sql_endpoint=_sql_endpoint(section["sql_endpoint"]),
-        airflow=_endpoint(section["airflow"]),
+        airflow=_airflow(section["airflow"]),
         events=section["events"],
         spark_jars=tuple(section["spark"].get("jars", ())),
         spark_extra_conf={k: str(v) for k, v in section["spark"].get("conf", {}).items()},

@@ -8,19 +8,25 @@ application sees one catalog.
 from __future__ import annotations
 
 import logging
+import os
+import re
+import shlex
 from functools import cache
 from pathlib import Path
 
 from ecomlake.config import REPO_ROOT, ConfigError, Settings, settings
+from ecomlake.private_files import write_private
 
 log = logging.getLogger(__name__)
 
 LAYERS = ("ops", "bronze", "quarantine", "silver", "staging", "marts")
 """Databases of the lakehouse; each lives at ``<lake>/<layer>``."""
 
-# Jars added to pyspark's own: Delta, and the client driver of the metastore database.
+# Jars added to pyspark's own: Delta, the client driver of the metastore database, the PII tokeniser.
 LOG4J_CONFIG = REPO_ROOT / "infra" / "spark" / "log4j2.properties"
-SPARK_JARS = ("delta-spark_4.1_2.13", "delta-storage", "derbyclient")
+SPARK_JARS = ("delta-spark_4.1_2.13", "delta-storage", "derbyclient", "ecomlake-pii")
+# Spark's default spark.redaction.regex: settings it hides in the UI are the ones kept off command lines.
+SECRET_SETTING = re.compile(r"(?i)secret|password|token|access[.]?key")
 
 
 def find_jars(jars_dir: Path, prefixes: tuple[str, ...]) -> list[Path]:
@@ -74,14 +80,33 @@ def spark_conf(cfg: Settings) -> dict[str, str]:
     return conf
 
 
+def without_secrets(conf: dict[str, str], properties: Path) -> dict[str, str]:
+    """``conf`` minus its secrets, which go to ``properties`` (0600) for ``spark-submit --properties-file``:
+    a command line is visible to every local user in ``ps``."""
+    secret = {k: v for k, v in conf.items() if SECRET_SETTING.search(k)}
+    escaped = {k: v.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r") for k, v in secret.items()}
+    write_private(properties, "".join(f"{k}={v}\n" for k, v in escaped.items()))
+    return {k: v for k, v in conf.items() if k not in secret}
+
+
 def build_session(cfg: Settings, app_name: str):  # -> pyspark.sql.SparkSession
     """A new (or this process's existing) session with the platform's conf."""
     from pyspark.sql import SparkSession  # heavy: import only when a session is wanted
 
     builder = SparkSession.builder.appName(app_name)
-    for key, value in spark_conf(cfg).items():
+    properties = cfg.var_dir / "secrets" / f"spark-{app_name}.properties"
+    for key, value in without_secrets(spark_conf(cfg), properties).items():
         builder = builder.config(key, value)
-    spark = builder.enableHiveSupport().getOrCreate()
+    # pyspark puts every builder setting on the JVM's command line; the secrets go in the file.
+    submit_args = os.environ.get("PYSPARK_SUBMIT_ARGS")
+    with_file = f"--properties-file {shlex.quote(str(properties))} {submit_args or 'pyspark-shell'}"
+    os.environ["PYSPARK_SUBMIT_ARGS"] = with_file
+    try:
+        spark = builder.enableHiveSupport().getOrCreate()
+    finally:
+        os.environ.pop("PYSPARK_SUBMIT_ARGS")
+        if submit_args is not None:
+            os.environ["PYSPARK_SUBMIT_ARGS"] = submit_args
     spark.sparkContext.setLogLevel("WARN")
     ensure_layers(spark, cfg)
     return spark

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -83,7 +84,9 @@ def platform_env(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixtu
         "ECOMLAKE_METASTORE_PORT": str(free_port()),
         "ECOMLAKE_SQL_PORT": str(free_port()),
         "ECOMLAKE_AIRFLOW_PORT": str(free_port()),
-        "ECOMLAKE_HMAC_KEY": "test-only-key",
+        # Random per session, so tests/security can grep for them; Derby (no authentication) ignores the password.
+        "ECOMLAKE_HMAC_KEY": f"test-only-key-{secrets.token_hex(8)}",
+        "ECOMLAKE_METASTORE_PASSWORD": f"test-only-password-{secrets.token_hex(8)}",
     }
     if TEST_PROFILE == "aws":
         env.update(aws_profile_env(request.getfixturevalue("moto_endpoint"), env["ECOMLAKE_METASTORE_PORT"]))

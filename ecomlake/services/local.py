@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import shutil
 import sys
 from pathlib import Path
 
 from ecomlake.config import REPO_ROOT, Settings
+from ecomlake.private_files import write_private
 from ecomlake.services.process import Service
 from ecomlake.services.sql_access import access_conf, access_hiveconf
-from ecomlake.spark import find_jars, spark_conf
+from ecomlake.spark import find_jars, spark_conf, without_secrets
 
 DERBY_SERVER_JARS = ("derby", "derbyshared", "derbytools", "derbynet")
 VENV_BIN = Path(sys.executable).parent
@@ -56,7 +59,9 @@ def sql_endpoint_service(cfg: Settings) -> Service:
         "--name",
         "ecomlake-sql-endpoint",
     ]
-    conf = spark_conf(cfg)
+    properties = cfg.var_dir / "secrets" / "spark-sql-endpoint.properties"
+    conf = without_secrets(spark_conf(cfg), properties)
+    command += ["--properties-file", str(properties)]
     for key, value in {**conf, **access_conf(cfg, conf)}.items():
         command += ["--conf", f"{key}={value}"]
     command += [
@@ -79,6 +84,20 @@ def sql_endpoint_service(cfg: Settings) -> Service:
     )
 
 
+def airflow_passwords(cfg: Settings) -> Path:
+    """Airflow's passwords file (0600): ``ECOMLAKE_AIRFLOW_<NAME>_PASSWORD`` for each profile user, else one
+    generated once. Written here, so SimpleAuthManager neither makes them itself (it prints new ones to its
+    log) nor leaves the file readable by all."""
+    path = cfg.var_dir / "secrets" / "airflow-passwords.json"
+    known = json.loads(path.read_text()) if path.exists() else {}
+    names = [user.split(":")[0] for user in cfg.airflow.users]
+    passwords = {name: os.environ.get(f"ECOMLAKE_AIRFLOW_{name.upper()}_PASSWORD") or known.get(name)
+                 or secrets.token_urlsafe(18) for name in names}
+    if passwords != known:
+        write_private(path, json.dumps(passwords) + "\n")
+    return path
+
+
 def airflow_env(cfg: Settings) -> dict[str, str]:
     """Environment of every Airflow process of this project (standalone, CLI, tests)."""
     base = f"http://{cfg.airflow.host}:{cfg.airflow.port}"
@@ -91,7 +110,10 @@ def airflow_env(cfg: Settings) -> dict[str, str]:
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base}/execution/",
         "AIRFLOW__API__HOST": cfg.airflow.host,
         "AIRFLOW__API__PORT": str(cfg.airflow.port),
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+        # Who may sign in comes from the profile (everyone an admin only on loopback, see infra/profiles).
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": str(cfg.airflow.all_admins),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": ",".join(cfg.airflow.users),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(airflow_passwords(cfg)),
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         "ECOMLAKE_PROFILE": cfg.profile,
         "ECOMLAKE_VAR": str(cfg.var_dir),
