@@ -130,8 +130,7 @@ def silver_suite(contract: Contract) -> list:
     ]
 
 
-def cross_checks(spark, contract: Contract, silver: DataFrame | None = None) -> list[tuple[str, DataFrame, list]]:
+def cross_checks(spark, contract: Contract, silver: DataFrame) -> list[tuple[str, DataFrame, list]]:
     """(name, view, expectations) of rules that span tables, over ``silver``: the source's silver table as it
-    will be published (write-audit-publish passes the candidate's view; by default the table as it is)."""
-    silver = spark.table(contract.silver_table) if silver is None else silver
+    will be published (the audit of write-audit-publish), never the version readers still see."""
     return registry.rules(contract.source, "cross_checks", spark, silver)
