@@ -85,9 +85,10 @@ def beeline(cfg, query: str, user: str | None = None, password_file: Path | None
 
 
 def password_file(tmp_path: Path, password: str) -> Path:
-    path = tmp_path / f"password-{password}"
+    """A 0600 file for ``beeline -w``, one per password (named by count: a path shows in ``ps``)."""
+    path = tmp_path / f"password-{len(list(tmp_path.glob('password-*')))}"
+    path.touch(mode=0o600)
     path.write_text(password)
-    path.chmod(0o600)
     return path
 
 

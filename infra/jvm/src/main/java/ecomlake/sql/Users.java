@@ -23,7 +23,7 @@ import javax.crypto.spec.PBEKeySpec;
 final class Users {
     static final String FILE_PROPERTY = "ecomlake.sql.users";
     private static Properties cached = new Properties();
-    private static long cachedStamp = -1;
+    private static String cachedStamp = "";
 
     private Users() {}
 
@@ -34,8 +34,9 @@ final class Users {
         }
         Path path = Paths.get(file);
         try {
-            long stamp = Files.getLastModifiedTime(path).toMillis() ^ Files.size(path);
-            if (stamp != cachedStamp) {
+            // Full-precision modification time and size: a rewritten file is seen at once.
+            String stamp = Files.getLastModifiedTime(path) + "/" + Files.size(path);
+            if (!stamp.equals(cachedStamp)) {
                 Properties loaded = new Properties();
                 try (InputStream in = Files.newInputStream(path)) {
                     loaded.load(in);
