@@ -17,6 +17,7 @@ import secrets
 from pathlib import Path
 
 from ecomlake.config import Settings
+from ecomlake.private_files import write_private
 from ecomlake.spark import find_jars
 
 SERVICE_ROLE = "service"
@@ -73,14 +74,7 @@ def users_file(cfg: Settings) -> Path:
         digest = hashlib.pbkdf2_hmac("sha256", sql_password(cfg, user).encode(), salt, PBKDF2_ITERATIONS)
         lines += [f"user.{user}.role={role}", f"user.{user}.salt={salt.hex()}",
                   f"user.{user}.pbkdf2_sha256={digest.hex()}"]
-    path = cfg.var_dir / "secrets" / "sql-users.properties"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    candidate = path.with_name(f".{path.name}.{os.getpid()}")
-    candidate.unlink(missing_ok=True)
-    candidate.touch(mode=0o600)  # owner-only before it holds the hashes
-    candidate.write_text("\n".join(lines) + "\n")
-    candidate.replace(path)  # atomic: the server reads the old file or the new one
-    return path
+    return write_private(cfg.var_dir / "secrets" / "sql-users.properties", "\n".join(lines) + "\n")
 
 
 def access_conf(cfg: Settings, conf: dict[str, str]) -> dict[str, str]:
