@@ -10,11 +10,17 @@
   leaves a tombstone (``_is_deleted``, every non-key value null), so an older
   event that arrives after it cannot bring the row back.
 - **SCD2** (``history: scd2``): every version of the ``tracked`` columns with
-  ``valid_from`` / ``valid_to``, rebuilt from the whole bronze history (snapshots
-  are small, and a rebuild is exact whatever order they arrived in).
+  ``valid_from`` / ``valid_to``, extended incrementally by each snapshot (a late
+  snapshot rebuilds only the history of the keys it changes).
+- **Write-audit-publish**: a build writes the rows it changes to
+  ``silver_candidate.<table>`` (:func:`write_candidate`), the caller audits
+  :func:`published_view`, and :func:`publish` applies them in one Delta commit.
 """
 
 from __future__ import annotations
+
+from functools import reduce
+from operator import and_
 
 from delta.tables import DeltaTable
 from pyspark.sql import Column, DataFrame, SparkSession, Window
@@ -22,10 +28,11 @@ from pyspark.sql import functions as F
 
 from ecomlake.cdc import changed_row
 from ecomlake.contracts import Contract, Field
-from ecomlake.pii import hmac_sha256
-from spark_jobs.bronze import sql_list
+from ecomlake.pii import HmacKey, hmac_sha256
 
 CHANGED_AT = "_changed_at_ms"  # a CDC event's ts_ms, in silver
+CANDIDATES = "silver_candidate"  # write-audit-publish: where a build writes before its audit
+DROP = "_drop"  # a candidate row that removes the published row with its key
 PHONE_IN_TEXT = r"(\+?86[- ]?)?1[3-9][0-9][- ]?[0-9]{4}[- ]?[0-9]{4}"
 EMAIL_IN_TEXT = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 
@@ -37,7 +44,7 @@ def normalized_phone(value: Column) -> Column:
         F.nullif(digits, F.lit("")))
 
 
-def _protected(spec: Field, key: bytes) -> Column:
+def _protected(spec: Field, key: HmacKey) -> Column:
     value = F.col(spec.name)
     if spec.pii == "free_text":
         redacted = F.regexp_replace(F.regexp_replace(value, EMAIL_IN_TEXT, "[email]"), PHONE_IN_TEXT, "[phone]")
@@ -46,7 +53,7 @@ def _protected(spec: Field, key: bytes) -> Column:
     return hmac_sha256(normalized, key).alias(f"{spec.name}_token")
 
 
-def _silver_column(spec: Field, key: bytes) -> Column:
+def _silver_column(spec: Field, key: HmacKey) -> Column:
     if spec.pii:
         return _protected(spec, key)
     if spec.name.endswith("_yuan"):
@@ -66,7 +73,7 @@ def _metadata(contract: Contract) -> list[Column]:
     return columns
 
 
-def conform(bronze: DataFrame, contract: Contract, key: bytes) -> DataFrame:
+def conform(bronze: DataFrame, contract: Contract, key: HmacKey) -> DataFrame:
     """Silver rows for bronze records (one per record; see :func:`latest` to keep the newest per key)."""
     if contract.is_cdc:
         bronze = bronze.select("*", changed_row().alias("_changed")).select("*", "_changed.*")
@@ -112,25 +119,8 @@ def newer_sql(contract: Contract) -> str:
     return condition
 
 
-def merge(spark: SparkSession, changes: DataFrame, contract: Contract, table: str | None = None) -> None:
-    """Upsert the newest row per key into silver; only ever forward (see :func:`newer_sql`)."""
-    table = table or contract.silver_table
-    partition = contract.silver.partition_by
-    builder = DeltaTable.createIfNotExists(spark).tableName(table).addColumns(changes.schema)
-    if partition:
-        builder = builder.partitionedBy(partition)
-    builder.execute()
-    on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in contract.key)
-    if partition:  # touch only the partitions this change set has (late events reach back a few days)
-        values = [r[0] for r in changes.select(partition).distinct().collect() if r[0] is not None]
-        on += f" AND t.`{partition}` IN ({sql_list([str(v) for v in values]) or 'NULL'})"
-    (
-        DeltaTable.forName(spark, table).alias("t")
-        .merge(changes.alias("s"), on)
-        .whenMatchedUpdateAll(condition=newer_sql(contract))
-        .whenNotMatchedInsertAll()
-        .execute()
-    )
+def _tracked(contract: Contract) -> Column:
+    return F.sha2(F.to_json(F.struct(*contract.silver.tracked)), 256)
 
 
 def scd2(rows: DataFrame, contract: Contract) -> DataFrame:
@@ -139,10 +129,9 @@ def scd2(rows: DataFrame, contract: Contract) -> DataFrame:
     one_per_snapshot = Window.partitionBy(*contract.key, at).orderBy(
         F.col("_delivered_on").desc(), F.col("_record_hash").desc())
     in_time = Window.partitionBy(*contract.key).orderBy(at)
-    tracked = F.sha2(F.to_json(F.struct(*contract.silver.tracked)), 256)
     versions = (
         rows.withColumn("_n", F.row_number().over(one_per_snapshot)).where(F.col("_n") == 1).drop("_n")
-        .withColumn("_tracked", tracked)
+        .withColumn("_tracked", _tracked(contract))
         .withColumn("_before", F.lag("_tracked").over(in_time))
         .where(F.col("_before").isNull() | (F.col("_before") != F.col("_tracked")))
         .drop("_before")
@@ -154,13 +143,127 @@ def scd2(rows: DataFrame, contract: Contract) -> DataFrame:
     ).withColumn("is_current", F.col("valid_to").isNull()).drop("_tracked")
 
 
-def run(spark: SparkSession, contract: Contract, batch_ids: list[str], key: bytes) -> None:
-    """Apply the bronze rows of ``batch_ids`` to the source's silver table."""
-    bronze = spark.table(f"bronze.{contract.source}")
-    if contract.silver.history == "scd2":
-        (scd2(conform(bronze, contract, key), contract).write.format("delta").mode("overwrite")
-         .option("overwriteSchema", "true").saveAsTable(contract.silver_table))
+def _keys_equal(contract: Contract, left: str, right: str, extra: tuple[str, ...] = ()) -> Column:
+    return reduce(and_, [F.col(f"{left}.{k}") == F.col(f"{right}.{k}") for k in (*contract.key, *extra)])
+
+
+def _live_touched(contract: Contract, changes: DataFrame, alias: str = "") -> Column | None:
+    """For a partitioned table, the partitions ``changes`` touch (late events reach back a few days)."""
+    partition = contract.silver.partition_by
+    if not partition:
+        return None
+    values = [r[0] for r in changes.select(partition).distinct().collect()]
+    column = F.col(f"{alias}{partition}")
+    return column.isin(values) | column.isNull() if None in values else column.isin(values)
+
+
+def _latest_changes(spark: SparkSession, contract: Contract, bronze: DataFrame, key: HmacKey) -> DataFrame:
+    """The newest row per key of these batches, where it is newer than what silver holds (MERGE only moves
+    forward, see :func:`newer_sql`)."""
+    new = latest(conform(bronze, contract, key), contract)
+    if not spark.catalog.tableExists(contract.silver_table):
+        return new
+    live = spark.table(contract.silver_table)
+    if (touched := _live_touched(contract, new)) is not None:
+        live = live.where(touched)
+    first_key = contract.key[0]
+    return (new.alias("s").join(live.alias("t"), _keys_equal(contract, "s", "t"), "left")
+            .where(F.col(f"t.{first_key}").isNull() | F.expr(newer_sql(contract))).select("s.*"))
+
+
+def _scd2_changes(spark: SparkSession, contract: Contract, bronze: DataFrame, key: HmacKey) -> DataFrame:
+    """The full version history of every key these snapshots change, and the versions it replaces (``_drop``).
+
+    A snapshot newer than a key's current version extends its history from the stored versions; a late
+    snapshot (not after the current version began) may split a version, so that key's history is rebuilt
+    from every bronze snapshot of it: exact whatever order snapshots arrive in.
+    """
+    snapshots = conform(bronze, contract, key)
+    if not spark.catalog.tableExists(contract.silver_table):
+        return scd2(snapshots, contract)
+    at, keys = contract.event_time, list(contract.key)
+    live = spark.table(contract.silver_table)
+    valid_then = (F.col("v.valid_from") <= F.col(f"n.{at}")) & (
+        F.col("v.valid_to").isNull() | (F.col(f"n.{at}") < F.col("v.valid_to")))
+    changed = (
+        snapshots.withColumn("_tracked", _tracked(contract)).alias("n")
+        .join(live.withColumn("_tracked", _tracked(contract)).alias("v"),
+              _keys_equal(contract, "n", "v") & valid_then, "left")
+        .where(F.col(f"v.{keys[0]}").isNull() | (F.col("n._tracked") != F.col("v._tracked")))
+        .select(*[F.col(f"n.{k}").alias(k) for k in keys], F.col(f"n.{at}").alias("_at"))
+        .join(live.where("is_current").select(*keys, F.col("valid_from").alias("_current_from")), keys, "left")
+        .groupBy(*keys).agg(F.max(F.coalesce(F.col("_at") <= F.col("_current_from"), F.lit(False))).alias("_late"))
+    )
+    on_time, late = changed.where(~F.col("_late")).select(*keys), changed.where("_late").select(*keys)
+    points = (
+        live.drop("valid_from", "valid_to", "is_current").join(on_time, keys, "left_semi")
+        .unionByName(snapshots.join(on_time, keys, "left_semi"))
+        .unionByName(conform(spark.table(f"bronze.{contract.source}"), contract, key).join(late, keys, "left_semi"))
+    )
+    versions = scd2(points, contract).withColumn(DROP, F.lit(False))
+    replaced = (live.join(changed.select(*keys), keys, "left_semi")
+                .join(versions.select(*keys, "valid_from"), [*keys, "valid_from"], "left_anti")
+                .withColumn(DROP, F.lit(True)))
+    return versions.unionByName(replaced)
+
+
+def candidate_table(contract: Contract) -> str:
+    return f"{CANDIDATES}.{contract.silver.table}"
+
+
+def write_candidate(spark: SparkSession, contract: Contract, batch_ids: list[str], key: HmacKey) -> DataFrame:
+    """Write: the rows the bronze ``batch_ids`` change in silver, to the source's candidate table.
+
+    Readers of silver see none of it; :func:`published_view` is what silver will hold, for the audit.
+    """
+    bronze = spark.table(f"bronze.{contract.source}").where(F.col("_batch_id").isin(batch_ids))
+    changes = (_scd2_changes if contract.silver.history == "scd2" else _latest_changes)(spark, contract, bronze, key)
+    if DROP not in changes.columns:
+        changes = changes.withColumn(DROP, F.lit(False))
+    (changes.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
+     .saveAsTable(candidate_table(contract)))
+    return spark.table(candidate_table(contract))
+
+
+def published_view(spark: SparkSession, contract: Contract, candidate: DataFrame) -> DataFrame:
+    """Silver as :func:`publish` will leave it: what it holds, with the candidate's keys replaced."""
+    kept = candidate.where(~F.col(DROP)).drop(DROP)
+    if not spark.catalog.tableExists(contract.silver_table):
+        return kept
+    keys = list(contract.key)
+    untouched = spark.table(contract.silver_table).join(candidate.select(*keys).distinct(), keys, "left_anti")
+    return untouched.unionByName(kept)
+
+
+class SchemaChangeError(RuntimeError):
+    """A candidate's columns differ from the published table's: a contract change needs a migration."""
+
+
+def _check_schema(published: DataFrame, candidate: DataFrame, table: str) -> None:
+    have = {f.name: f.dataType.simpleString() for f in published.schema}
+    want = {f.name: f.dataType.simpleString() for f in candidate.schema if f.name != DROP}
+    if have != want:
+        diff = sorted(set(have.items()) ^ set(want.items()))
+        raise SchemaChangeError(f"{table}: the new rows do not fit the published schema: {diff}")
+
+
+def publish(spark: SparkSession, contract: Contract, candidate: DataFrame) -> None:
+    """Publish: apply the audited candidate to silver in one Delta commit (MERGE, or the first write)."""
+    table = contract.silver_table
+    if not spark.catalog.tableExists(table):
+        writer = candidate.where(~F.col(DROP)).drop(DROP).write.format("delta")
+        if contract.silver.partition_by:
+            writer = writer.partitionBy(contract.silver.partition_by)
+        writer.saveAsTable(table)
         return
-    if batch_ids:
-        merge(spark, latest(conform(bronze.where(F.col("_batch_id").isin(batch_ids)), contract, key), contract),
-              contract)
+    published = spark.table(table)
+    _check_schema(published, candidate, table)
+    columns = {c: F.col(f"s.`{c}`") for c in published.columns}
+    on = _keys_equal(contract, "t", "s", ("valid_from",) if contract.silver.history == "scd2" else ())
+    if (touched := _live_touched(contract, candidate, "t.")) is not None:
+        on = on & touched
+    (DeltaTable.forName(spark, table).alias("t").merge(candidate.alias("s"), on)
+     .whenMatchedDelete(condition=F.col(f"s.{DROP}"))
+     .whenMatchedUpdate(set=columns)
+     .whenNotMatchedInsert(condition=~F.col(f"s.{DROP}"), values=columns)
+     .execute())

@@ -27,7 +27,7 @@ PHONE = re.compile(r"1[3-9][0-9]{9}")
 
 
 def load_everything() -> dict:
-    return {source: (pipeline.ingest(source), pipeline.build_silver(source)) for source in SOURCES}
+    return {source: tuple(pipeline.ingest_and_build(source).values()) for source in SOURCES}
 
 
 def fingerprint(spark, table: str) -> tuple[int, str]:
@@ -46,9 +46,9 @@ def fingerprints(spark) -> dict[str, tuple[int, str]]:
 
 
 @pytest.fixture(scope="module")
-def first_run(spark, cfg):
-    generate(cfg, list(SOURCES), START, DAYS, SEED, SCALE)
-    return load_everything()
+def first_run(ten_source_lake):
+    """The session's ten-source lake (tests/spark/conftest.py), built from START, DAYS, SEED and SCALE."""
+    return ten_source_lake
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -161,7 +161,8 @@ def test_an_ingestion_killed_mid_write_then_re_run_equals_an_uninterrupted_run(f
     write_delivery(cfg, "clickstream", Day(KILL_DAY, SEED, SCALE, START))
     table = storage.at(cfg.table_location("bronze", "clickstream"))  # local or S3, as the profile says
     commits = len(table.glob("_delta_log/*.json"))
-    job = subprocess.Popen([sys.executable, "-m", "orchestration.ingest_job", "clickstream", "--bronze-only"],
+    job = subprocess.Popen([sys.executable, "-m", "orchestration.ingest_job", "clickstream", "--bronze-only",
+                            "--run-id", "killed-run"],
                            env={**os.environ, **platform_env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while len(table.glob("_delta_log/*.json")) == commits:
@@ -173,12 +174,11 @@ def test_an_ingestion_killed_mid_write_then_re_run_equals_an_uninterrupted_run(f
     ledger = spark.table("ops.ingested_files").where(F.col("source_file").contains(KILL_DAY.isoformat()))
     assert ledger.count() == 0, "killed too late: the ledger already has the files"
 
-    pipeline.ingest("clickstream")
-    pipeline.build_silver("clickstream")
+    assert pipeline.ingest("clickstream")["files"] == 0, "another run took files the killed run had claimed"
+    retried = pipeline.ingest_and_build("clickstream", "killed-run")  # the retry: same run, same deliveries
+    assert {b.rsplit("/", 1)[0] for b in retried["ingest"]["batches"]} == {f"clickstream/{KILL_DAY}"}
     recovered = fingerprints(spark)
-    pipeline.replay("clickstream", KILL_DAY.isoformat(), KILL_DAY.isoformat())
-    pipeline.ingest("clickstream")
-    pipeline.build_silver("clickstream")
+    pipeline.ingest_and_build("clickstream", deliveries=[KILL_DAY.isoformat()])  # a backfill of that day
     assert fingerprints(spark) == recovered
     quarantine = {(r._record_hash, r.reason) for r in spark.table("quarantine.clickstream").collect()}
     assert quarantine == {(b["record_hash"], b["reason"]) for b in bad_records(cfg, "clickstream")}
