@@ -14,13 +14,13 @@ built into ``ecomlake-pii`` by ``make jars``; on a cluster, executors need
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass
 
 from pyspark.sql import Column, SparkSession
 from pyspark.sql import functions as F
 
 from ecomlake.config import Settings
+from ecomlake.private_files import secret_once
 
 KEY_ENV = "ECOMLAKE_HMAC_KEY"
 FUNCTION = "ecomlake_hmac_sha256"
@@ -38,17 +38,7 @@ def hmac_key(cfg: Settings) -> HmacKey:
     if os.environ.get(KEY_ENV):
         return HmacKey(f"env:{KEY_ENV}")
     path = cfg.var_dir / "secrets" / "hmac.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        candidate = path.with_name(f".hmac.key.{os.getpid()}")
-        candidate.touch(mode=0o600)  # owner-only before it holds the key
-        candidate.write_text(secrets.token_hex(32))
-        try:
-            os.link(candidate, path)  # atomic: concurrent tasks all end up with the first key
-        except FileExistsError:
-            pass
-        finally:
-            candidate.unlink()
+    secret_once(path)
     return HmacKey(f"file:{path}")
 
 

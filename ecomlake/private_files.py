@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 
@@ -15,3 +16,20 @@ def write_private(path: Path, text: str) -> Path:
     candidate.write_text(text, encoding="utf-8")
     candidate.replace(path)
     return path
+
+
+def secret_once(path: Path) -> str:
+    """A random secret kept in ``path`` (0600), created on first use; concurrent first users all get the same."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        candidate = path.with_name(f".{path.name}.{os.getpid()}")
+        candidate.unlink(missing_ok=True)
+        candidate.touch(mode=0o600)  # owner-only before it holds the secret
+        candidate.write_text(secrets.token_hex(32), encoding="utf-8")
+        try:
+            os.link(candidate, path)  # atomic, and never replaces a secret another process created first
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink()
+    return path.read_text(encoding="utf-8").strip()

@@ -17,7 +17,7 @@ import secrets
 from pathlib import Path
 
 from ecomlake.config import Settings
-from ecomlake.private_files import write_private
+from ecomlake.private_files import secret_once, write_private
 from ecomlake.spark import find_jars
 
 SERVICE_ROLE = "service"
@@ -44,19 +44,7 @@ def sql_password(cfg: Settings, user: str) -> str:
     role = SERVICE_ROLE if user == cfg.sql_endpoint.service_user else ANALYST_ROLE
     if password := os.environ.get(f"ECOMLAKE_SQL_{role.upper()}_PASSWORD"):
         return password
-    path = local_password_file(cfg, user)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        candidate = path.with_name(f".{path.name}.{os.getpid()}")
-        candidate.touch(mode=0o600)  # owner-only before it holds the password
-        candidate.write_text(secrets.token_urlsafe(24))
-        try:
-            os.link(candidate, path)  # atomic: concurrent callers all end up with the first password
-        except FileExistsError:
-            pass
-        finally:
-            candidate.unlink()
-    return path.read_text().strip()
+    return secret_once(local_password_file(cfg, user))
 
 
 def users_file(cfg: Settings) -> Path:
