@@ -78,11 +78,11 @@ def beeline(cfg, query: str) -> tuple[int, ...]:
     """One analyst query through the Thrift Server, as a BI user would run it."""
     import pyspark
 
+    from ecomlake.private_files import write_private
     from ecomlake.services.sql_access import sql_password
 
     user = cfg.sql_endpoint.analyst_user
-    password_file = cfg.var_dir / "secrets" / f"sql-{user}.beeline"
-    password_file.write_text(sql_password(cfg, user))
+    password_file = write_private(cfg.var_dir / "secrets" / f"sql-{user}.beeline", sql_password(cfg, user))
     url = f"jdbc:hive2://{cfg.sql_endpoint.host}:{cfg.sql_endpoint.port}"
     out = subprocess.run([str(Path(pyspark.__file__).parent / "bin" / "beeline"), "-u", url, "-n", user,
                           "-w", str(password_file), "--silent=true", "--outputformat=csv2", "-e", query],
