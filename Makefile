@@ -79,9 +79,9 @@ E2E_MARKS := $(if $(CI),,-m "not e2e")
 # moto's S3 server on loopback, Spark through s3a:// (ECOMLAKE_TEST_PROFILE, tests/conftest.py).
 AWS_TEST := ECOMLAKE_TEST_PROFILE=aws $(BIN)/pytest tests/spark/test_sources_pipeline.py $(PYTEST_ARGS)
 
-test: lint ## lint, then unit, Spark, DAG and aws tests; with CI=true also the end-to-end ones and test-aws
+# CI leaves test-aws out for now: with it the run nears CI's 90-minute limit (see README).
+test: lint ## lint, then unit, Spark, DAG and aws tests; with CI=true also the end-to-end ones
 	$(BIN)/pytest $(E2E_MARKS) $(PYTEST_ARGS)
-	$(if $(CI),$(AWS_TEST))
 
 test-all: lint ## lint, then every test, end-to-end included, and test-aws (what CI runs)
 	$(BIN)/pytest $(PYTEST_ARGS)
