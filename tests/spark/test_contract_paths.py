@@ -79,7 +79,8 @@ def test_orders_the_oms_deleted_are_tombstones_and_out_of_the_staging_model(ten_
     assert deletes and deletes.keys() == truth
 
     orders = spark.table("silver.orders")
-    tombstones = {r.order_id: r for r in orders.where("_is_deleted").collect()}
+    # Other modules of the session deliver orders on other days: the lake's tombstones are those of its days.
+    tombstones = {r.order_id: r for r in orders.where("_is_deleted").collect() if r._delivered_on in (DAY0, DAY1)}
     assert tombstones.keys() == truth
     payload = [c for c in orders.columns if not c.startswith("_") and c not in ("order_id", "status")]
     for order_id, row in tombstones.items():
