@@ -41,6 +41,8 @@ SKUS_AT_SCALE_1 = 20_000
 LATEST_CHANGE_DAYS = 6
 # Brushing: a ring of accounts on one device and one address buying within seconds of landing.
 RINGS_PER_DAY, RING_ACCOUNTS, RING_ORDERS = 2, 12, 30
+# Where parcels go besides the buyer: a pick-up station (its phone typed in by hundreds), a gift.
+PICKUP_SHARE, GIFT_SHARE = 0.05, 0.06
 # Test orders: staff ring up a sale at a store's till to check it, and the OMS purges it within hours (op d).
 TEST_ORDERS_PER_DAY_AT_SCALE_1, MIN_TEST_ORDERS = 20, 2
 # Repricing: each SKU's list price is reviewed every REPRICE_DAYS (fewer at tiny scales, so a few change
@@ -138,15 +140,26 @@ def _lifecycle(rng: random.Random, row: dict, created: datetime, instant: bool) 
 
 
 def _order_row(order_id: str, account: int, created: datetime, channel: str, items: list[dict],
-               discount: int, seed: int, device: str, address: str) -> dict:
-    who = people.person(seed, people.owner(account))
+               discount: int, device: str, ship_to: tuple[str, str]) -> dict:
     gross = sum(i["quantity"] * i["unit_price_fen"] for i in items)
     return {
         "order_id": order_id, "user_id": people.user_id(account), "channel": channel, "status": "created",
         "created_at": iso(created), "updated_at": iso(created), "total_fen": gross - min(discount, gross),
         "discount_fen": min(discount, gross), "device_id": device,
-        "shipping_phone": who.phone, "shipping_address": address, "items": items,
+        "shipping_phone": ship_to[0], "shipping_address": ship_to[1], "items": items,
     }
+
+
+def _recipient(seed: int, scale: float, order_id: str, who: people.Person) -> tuple[str, str]:
+    """Phone and address the parcel goes to: the buyer's own, a pick-up station in their city, or the
+    one person they send gifts to."""
+    roll = people.draw(seed, "recipient", order_id)
+    if roll < PICKUP_SHARE:
+        return people.station(seed, who.city, int(people.draw(seed, "station", order_id) * people.STATIONS_PER_CITY))
+    if roll < PICKUP_SHARE + GIFT_SHARE:
+        gifted = people.relative(seed, who.number, scale)
+        return gifted.phone, gifted.address
+    return who.phone, who.address
 
 
 def _episode_skus(seed: int, scale: float) -> frozenset[str]:
@@ -164,8 +177,10 @@ def _brushing(rng: random.Random, day: date, seed: int, scale: float, first_day:
         hour = midnight(day) + timedelta(hours=rng.randrange(1, 5))
         for n in range(RING_ORDERS):
             created = hour + timedelta(seconds=n * 37 + rng.randrange(30))
-            row = _order_row(f"O{day:%Y%m%d}{start + ring * RING_ORDERS + n:07d}", rng.choice(members), created,
-                             "app", _items(rng, scale, day, seed, first_day), 0, seed, device, address)
+            account = rng.choice(members)
+            row = _order_row(f"O{day:%Y%m%d}{start + ring * RING_ORDERS + n:07d}", account, created, "app",
+                             _items(rng, scale, day, seed, first_day), 0, device,
+                             (people.person(seed, people.owner(account)).phone, address))
             histories.append(OrderHistory(tuple(_lifecycle(rng, row, created, instant=True)), is_brushing=True))
     return histories
 
@@ -189,8 +204,9 @@ def orders_placed_on(day: date, seed: int, scale: float, first_day: date) -> tup
             items = [{**i, "unit_price_fen": int(i["unit_price_fen"] * markup)} if i["sku_id"] in episode else i
                      for i in items]
         discount = rng.choice((0, 0, 0, 500, 1000, sum(i["unit_price_fen"] for i in items) // 10))
-        row = _order_row(f"O{day:%Y%m%d}{n:07d}", account, created, rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0],
-                         items, discount, seed, rng.choice(who.devices), who.address)
+        order_id = f"O{day:%Y%m%d}{n:07d}"
+        row = _order_row(order_id, account, created, rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0], items, discount,
+                         rng.choice(who.devices), _recipient(seed, scale, order_id, who))
         histories.append(OrderHistory(tuple(_lifecycle(rng, row, created, instant=False))))
     brushing = _brushing(rng, day, seed, scale, first_day, count)
     return (*histories, *brushing, *_test_orders(day, seed, scale, first_day, count + len(brushing)))
@@ -205,8 +221,8 @@ def _test_orders(day: date, seed: int, scale: float, first_day: date, start: int
         who = people.person(seed, people.owner(account))
         created = midnight(day) + timedelta(seconds=rng.randrange(3_600, 12 * 3_600), milliseconds=rng.randrange(1000))
         items = _items(rng, scale, day, seed, first_day)[:1]
-        row = _order_row(f"O{day:%Y%m%d}{start + n:07d}", account, created, "offline_pos", items, 0, seed,
-                         rng.choice(who.devices), who.address)
+        row = _order_row(f"O{day:%Y%m%d}{start + n:07d}", account, created, "offline_pos", items, 0,
+                         rng.choice(who.devices), (who.phone, who.address))
         deleted = created + timedelta(seconds=rng.randrange(600, 6 * 3_600))
         histories.append(OrderHistory(((created, row),), deleted_at=deleted))
     return histories

@@ -1,11 +1,17 @@
 """The shop's customers: real people, their accounts and identifiers, as pure functions of (seed, number).
 
-Account ``a`` (``U{a:08d}``) belongs to person ``a``, except every twentieth
-account (``a % 20 == 19``), a second account the person ``a - 1`` opened with
-another phone but the same email, WeChat and device. Pairs of people in one
-household share a device (``n % 50 == 1`` shares ``n - 1``'s). The service
-hotline is typed into tickets but belongs to nobody. Identity resolution is
-scored against :func:`identity_rows`.
+Account ``a`` (``U{a:08d}``) belongs to person ``a``, except about one in twenty (drawn from a hash
+of the number, so no pattern to learn): a second account that one of the five accounts before it
+opened with another phone but the same email, WeChat and devices. The identity world has the traps a
+real shop's has, each in the ground truth (:func:`identity_rows`):
+
+- families: a person who signed up with a family member's email, or also uses a family member's
+  device (the email or device is the family member's in the truth);
+- gifts: orders shipped to a relative's or friend's phone, some of whom have no account
+  (:func:`relative`, people numbered from :data:`RELATIVES_FROM`);
+- pick-up stations: orders shipped to a parcel station whose phone hundreds of accounts type in
+  (:func:`station`; the phone belongs to nobody);
+- the service hotline, typed into tickets, belonging to nobody.
 """
 
 from __future__ import annotations
@@ -18,6 +24,10 @@ from functools import lru_cache
 
 USERS_AT_SCALE_1 = 500_000
 HOTLINE = "400-820-8820"
+SECOND_ACCOUNT_SHARE, FAMILY_EMAIL_SHARE, FAMILY_DEVICE_SHARE = 0.05, 0.02, 0.03
+# Recipients of gifts who are no customer of ours are people from this number on (one per customer).
+RELATIVES_FROM = 50_000_000
+STATIONS_PER_CITY = 4
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋",
          "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "华", "慧")
@@ -31,9 +41,22 @@ def accounts(scale: float) -> int:
     return max(20, int(USERS_AT_SCALE_1 * scale))
 
 
+def draw(*parts: object) -> float:
+    """A uniform number in [0, 1) from a hash of ``parts``: the same parts, the same draw."""
+    return int(hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).hexdigest(), 16) / 2**64
+
+
+def _earlier(kind: str, number: int) -> int:
+    """One of the five numbers before ``number``, drawn: a family member or the first account of a person."""
+    return number - 1 - int(draw(kind, "of", number) * min(number, 5))
+
+
+@lru_cache(maxsize=262_144)
 def owner(account: int) -> int:
-    """The person number an account belongs to."""
-    return account - 1 if account % 20 == 19 else account
+    """The person number an account belongs to: its own, or its first account's for a second account."""
+    if account > 0 and draw("second-account", account) < SECOND_ACCOUNT_SHARE:
+        return owner(_earlier("second-account", account))
+    return account
 
 
 def user_id(account: int) -> str:
@@ -49,7 +72,6 @@ class Person:
     city: str
     city_tier: int
     phone: str
-    second_phone: str
     email: str | None
     wechat_unionid: str | None
     devices: tuple[str, ...]
@@ -71,8 +93,11 @@ def person(seed: int, number: int) -> Person:
     devices = [f"D{number:09d}"]
     if rng.random() < 0.3:
         devices.append(f"D{number:09d}b")
-    if number % 50 == 1:  # a family device shared with the person next door in the numbering
-        devices.append(f"D{number - 1:09d}")
+    if family_device_of(number) is not None:
+        devices.append(f"D{family_device_of(number):09d}")
+    own_email = (f"{_digest(seed, 'email', number)[:8]}{number}@{EMAIL_DOMAINS[number % len(EMAIL_DOMAINS)]}"
+                 if rng.random() < 0.6 else None)
+    family = family_email_of(number)
     return Person(
         number=number,
         name=rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else ""),
@@ -82,9 +107,7 @@ def person(seed: int, number: int) -> Person:
         city_tier=tier,
         # 13x–18x then nine digits: a bijection of the number, so no two people share a phone.
         phone=f"1{3 + number % 6}{(number * 2654435761 + seed * 7919) % 10**9:09d}",
-        second_phone=f"199{(number * 40503 + seed) % 10**8:08d}",
-        email=f"{_digest(seed, 'email', number)[:8]}{number}@{EMAIL_DOMAINS[number % len(EMAIL_DOMAINS)]}"
-        if rng.random() < 0.6 else None,
+        email=person(seed, family).email or own_email if family is not None else own_email,
         wechat_unionid=f"oU{_digest(seed, 'wx', number)[:26]}" if rng.random() < 0.7 else None,
         devices=tuple(devices),
         address=f"{city}市{rng.choice(DISTRICTS)}{rng.randrange(1, 999)}号"
@@ -92,10 +115,41 @@ def person(seed: int, number: int) -> Person:
     )
 
 
+def _family_member(kind: str, share: float, number: int) -> int | None:
+    """A person (not a second account) among the five before ``number`` whose ``kind`` it shares, if any."""
+    if number == 0 or draw(kind, number) >= share:
+        return None
+    return owner(_earlier(kind, number))
+
+
+def family_email_of(number: int) -> int | None:
+    """The family member whose email this person signed up with, if any."""
+    return _family_member("family-email", FAMILY_EMAIL_SHARE, number)
+
+
+def family_device_of(number: int) -> int | None:
+    """The family member whose device this person also uses, if any."""
+    return _family_member("family-device", FAMILY_DEVICE_SHARE, number)
+
+
 def account_phone(seed: int, account: int) -> str:
-    """The phone an account was registered with: the second phone for a person's second account."""
+    """The phone an account was registered with: a second account's own 199 number."""
     who = person(seed, owner(account))
-    return who.second_phone if account != who.number else who.phone
+    return f"199{(account * 40503 + seed) % 10**8:08d}" if account != who.number else who.phone
+
+
+def relative(seed: int, number: int, scale: float) -> Person:
+    """The one person a customer sends gifts to: another customer for half of them, else someone without
+    an account."""
+    if draw(seed, "relative", number) < 0.5:
+        return person(seed, owner(int(draw(seed, "relative-of", number) * accounts(scale))))
+    return person(seed, RELATIVES_FROM + number)
+
+
+def station(seed: int, city: str, n: int) -> tuple[str, str]:
+    """Phone and address of the ``n``-th parcel pick-up station of ``city``."""
+    index = [c for c, _ in CITIES].index(city)
+    return f"0{20 + index}-{(index * 7_919 + n * 104_729 + seed) % 10**8:08d}", f"{city}市菜鸟驿站{n + 1}号点"
 
 
 def anonymous_id(device: str) -> str:
@@ -104,8 +158,15 @@ def anonymous_id(device: str) -> str:
 
 
 def identity_rows(seed: int, scale: float) -> Iterator[tuple[str, str, str]]:
-    """(identifier type, identifier, person id) for every identifier of every account; shared ones repeat."""
+    """(identifier type, identifier, person id) for every identifier the sources can carry, each once.
+
+    A family member's email or device is listed under its owner; a station's phone and the hotline
+    under nobody (""); a relative without an account with their phone.
+    """
     yield "phone", HOTLINE, ""
+    for city, _ in CITIES:
+        for n in range(STATIONS_PER_CITY):
+            yield "phone", station(seed, city, n)[0], ""
     for account in range(accounts(scale)):
         who = person(seed, owner(account))
         pid = who.person_id
@@ -113,10 +174,15 @@ def identity_rows(seed: int, scale: float) -> Iterator[tuple[str, str, str]]:
         yield "phone", account_phone(seed, account), pid
         if account != who.number:
             continue  # a second account adds no identifiers of its own beyond id and phone
-        if who.email:
+        family = family_email_of(who.number)
+        if who.email and (family is None or who.email != person(seed, family).email):
             yield "email", who.email, pid
         if who.wechat_unionid:
             yield "wechat_unionid", who.wechat_unionid, pid
         for device in who.devices:
-            yield "device_id", device, pid
-            yield "anonymous_id", anonymous_id(device), pid
+            if device.startswith(f"D{who.number:09d}"):  # a family member's is listed under its owner
+                yield "device_id", device, pid
+                yield "anonymous_id", anonymous_id(device), pid
+        gifted = relative(seed, who.number, scale)
+        if gifted.number >= RELATIVES_FROM:
+            yield "phone", gifted.phone, gifted.person_id

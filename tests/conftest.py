@@ -135,3 +135,19 @@ def spark(metastore):
     yield session
     session.stop()
     get_spark.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def content_hash(spark):
+    """``content_hash(table, where)``: an order-independent hash of every column of the rows ``where`` keeps,
+    load times included, to show a re-run left a table exactly as it was."""
+    import hashlib
+
+    from pyspark.sql import functions as F
+
+    def hash_of(table: str, where: str = "true") -> str:
+        df = spark.table(table).where(where)
+        rows = df.select(F.sha2(F.to_json(F.struct(*df.columns)), 256).alias("h")).collect()
+        return hashlib.sha256("".join(sorted(r.h for r in rows)).encode()).hexdigest()
+
+    return hash_of

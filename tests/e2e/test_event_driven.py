@@ -5,12 +5,14 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from orchestration.airflow_api import dag_runs_since
+from orchestration.airflow_api import TERMINAL, dag_runs_since, parse_time
 from orchestration.cli import wait_for_chain
 
 pytestmark = pytest.mark.e2e
@@ -47,6 +49,61 @@ def test_a_delivery_alone_updates_the_mart(airflow, cfg, platform_env, spark):
     assert ingest_runs[0]["run_type"] == "asset_triggered"
     days = {r.order_date.isoformat() for r in spark.table(MART).select("order_date").distinct().collect()}
     assert "2026-06-01" in days
+
+
+def finished_run(cfg, dag_id: str, since: datetime, timeout_s: float = 1200) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        runs = dag_runs_since(cfg, dag_id, since)
+        if runs and runs[0]["state"] in TERMINAL:
+            return runs[0]
+        time.sleep(3)
+    raise AssertionError(f"{dag_id}: no finished run within {timeout_s:.0f}s")
+
+
+def airflow_call(cfg, method: str, path: str, body: dict | None = None) -> dict:
+    request = urllib.request.Request(f"http://{cfg.airflow.host}:{cfg.airflow.port}/api/v2/{path}", method=method,
+                                     data=json.dumps(body).encode() if body is not None else None,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def tries(cfg, dag_id: str, run_id: str) -> dict[str, int]:
+    body = airflow_call(cfg, "GET", f"dags/{dag_id}/dagRuns/{run_id}/taskInstances")
+    return {ti["task_id"]: ti["try_number"] for ti in body["task_instances"]}
+
+
+def test_two_ingest_dags_run_side_by_side_and_a_cleared_run_reloads_exactly_its_deliveries(
+        airflow, cfg, platform_env, spark, content_hash):
+    started = datetime.now(UTC)
+    done = deliver(platform_env, "2026-06-02", "--sources", "payments", "coupons")
+    assert done.returncode == 0, done.stderr[-3000:]
+    runs = {dag_id: finished_run(cfg, dag_id, started) for dag_id in ("ingest_payments", "ingest_coupons")}
+    assert {r["state"] for r in runs.values()} == {"success"}
+    (a, b) = [(parse_time(r["start_date"]), parse_time(r["end_date"])) for r in runs.values()]
+    assert a[0] < b[1] and b[0] < a[1], "the two runs did not overlap"
+    for dag_id, run in runs.items():  # no write conflict, so no retry
+        assert set(tries(cfg, dag_id, run["dag_run_id"]).values()) == {1}, dag_id
+
+    run_id = runs["ingest_payments"]["dag_run_id"]
+    delivery = "_source_file like 'payments/2026-06-02/%'"
+    tables = {"bronze.payments": delivery, "quarantine.payments": delivery, "silver.payments": "true"}
+    before = {t: content_hash(t, where) for t, where in tables.items()}
+    assert spark.table("bronze.payments").where(delivery).count() > 0
+    claimed = {r.source_file for r in spark.table("ops.run_claims").where(f"run_id = '{run_id}'").collect()}
+    assert claimed and all(f.startswith("payments/2026-06-02/") for f in claimed)
+
+    airflow_call(cfg, "POST", f"dags/ingest_payments/dagRuns/{run_id}/clear", {"dry_run": False})
+    deadline = time.monotonic() + 1200
+    while set(tries(cfg, "ingest_payments", run_id).values()) != {2} or airflow_call(
+            cfg, "GET", f"dags/ingest_payments/dagRuns/{run_id}")["state"] not in TERMINAL:
+        assert time.monotonic() < deadline, "the cleared run did not finish"
+        time.sleep(3)
+    assert airflow_call(cfg, "GET", f"dags/ingest_payments/dagRuns/{run_id}")["state"] == "success"
+    reloaded = json.loads((cfg.var_dir / "reports" / "ingest_payments.json").read_text())["steps"]["ingest"]
+    assert reloaded["files"] == len(claimed)
+    assert {t: content_hash(t, where) for t, where in tables.items()} == before
 
 
 def test_a_broken_delivery_stops_at_ingestion_and_alerts(airflow, cfg, platform_env, spark):

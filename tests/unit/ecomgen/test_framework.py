@@ -2,11 +2,12 @@
 
 import csv
 import json
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
 from ecomgen import SOURCES, generate, record_hash
-from ecomgen.people import HOTLINE
+from ecomgen.people import CITIES, HOTLINE, RELATIVES_FROM, STATIONS_PER_CITY, family_email_of, owner, person
 from ecomlake.contracts import Reason
 
 REASONS = {r.value for r in Reason}
@@ -30,18 +31,20 @@ def test_every_source_is_delivered_with_a_manifest_that_matches_its_files(cfg):
             assert bad["record_hash"] in {record_hash(line) for line in lines}
 
 
-def test_identity_truth_maps_identifiers_to_people_and_the_hotline_to_nobody(cfg):
-    generate(cfg, ["users"], date(2026, 5, 1), 1, 3, 0.001)
+def test_identity_truth_lists_each_identifier_once_with_its_person_and_the_shared_ones_with_nobody(cfg):
+    generate(cfg, ["users"], date(2026, 5, 1), 1, 3, 0.002)
     with (Path(cfg.truth_root) / "identity.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    people_of: dict[str, set[str]] = {}
-    for row in rows:
-        people_of.setdefault(row["identifier"], set()).add(row["person_id"])
-    assert people_of[HOTLINE] == {""}
-    accounts_per_person: dict[str, int] = {}
-    for row in rows:
-        if row["identifier_type"] == "user_id":
-            accounts_per_person[row["person_id"]] = accounts_per_person.get(row["person_id"], 0) + 1
-    assert max(accounts_per_person.values()) == 2  # some people have a second account
-    shared = [i for i, p in people_of.items() if len(p) > 1 and i != HOTLINE]
-    assert shared, "no family device shared by two people"
+    person_of = {(r["identifier_type"], r["identifier"]): r["person_id"] for r in rows}
+    assert len(person_of) == len(rows), "an identifier listed twice"
+    nobody = {i for (t, i), p in person_of.items() if not p}
+    assert HOTLINE in nobody and len(nobody) == 1 + len(CITIES) * STATIONS_PER_CITY  # the hotline and the stations
+    accounts = Counter(p for (t, _), p in person_of.items() if t == "user_id")
+    assert max(accounts.values()) >= 2  # some people have a second account
+    # A person who signed up with a family member's email: the email is listed under the family member.
+    number = next(n for n in range(len(accounts)) if owner(n) == n and family_email_of(n) is not None
+                  and person(3, family_email_of(n)).email)
+    family = person(3, family_email_of(number))
+    assert person(3, number).email == family.email and person_of[("email", family.email)] == family.person_id
+    # Relatives without an account appear with their own phone.
+    assert any(p >= f"P{RELATIVES_FROM:08d}" for (t, _), p in person_of.items() if t == "phone")
