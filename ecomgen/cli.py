@@ -46,6 +46,10 @@ def render_truth(cfg: Settings, reports: dict[str, dict]) -> str:
             held = report["steps"]["ingest"]["quarantine_fingerprint"]
             source = dag_id.removeprefix("ingest_")
             lines.append(f"  {source:<12} {held['records']:>11}  {truth_check(cfg, source, held)}")
+    if "identity_graph" in reports:
+        from ecomgen.identity_scores import identity_scores
+
+        lines += ["", "  identity (OneID) vs truth: " + identity_scores(cfg).render()]
     return "\n".join(lines)
 
 

@@ -35,6 +35,9 @@ HOUR_MS, DAY_MS = 3_600_000, 86_400_000
 UTM_SHARE, LATE_SHARE, BOT_SHARE, EXPERIMENT_SHARE = 0.3, 0.01, 0.03, 0.6
 ACTIVE_SHARE = 0.2  # of accounts visit on a day, in several sessions each
 LOGGED_IN_SHARE, LOGS_IN_SHARE = 0.4, 0.25  # of browsing sessions; the rest stay anonymous
+# The SDK remembers a login: on most of a customer's devices they logged in before the history began, and
+# every session there is logged in. On the others they browse anonymously until they log in (or never do).
+REMEMBERED_SHARE = 0.9
 MEAN_SESSION_EVENTS, MAX_SESSION_EVENTS = 9, 200
 USER_AGENTS = {
     "app": ("ShopApp/8.4.1 (iPhone; iOS 17.5; Scale/3.00)", "ShopApp/8.4.0 (Linux; Android 14; V2244A)",
@@ -206,14 +209,16 @@ class _Hour:
         if rnd() < LATE_SHARE:  # buffered offline, uploaded days later
             back = (1 + int(rnd() * 3)) * DAY_MS
             times = [t - back for t in times]
+        device = devices[int(rnd() * len(devices))]
         login, login_at = rnd(), 0
-        if login >= LOGGED_IN_SHARE:
+        remembered = people.draw(self.day.seed, "remembered", user, device.anonymous_id) < REMEMBERED_SHARE
+        if login >= LOGGED_IN_SHARE and not remembered:
             if login < LOGGED_IN_SHARE + LOGS_IN_SHARE and n > 1:
                 login_at = 1 + int(rnd() * (n - 1))
             else:
                 user = None
         bodies = self.browse([("page_view", self.landing())], n - 1)
-        self.add(devices[int(rnd() * len(devices))], times, bodies, user, login_at)
+        self.add(device, times, bodies, user, login_at)
 
     def purchase(self, history: OrderHistory) -> None:
         """The session that placed a real order: its items viewed and added, checkout, then purchase at creation."""

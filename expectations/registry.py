@@ -18,7 +18,7 @@ from types import ModuleType
 
 import expectations
 from ecomlake.contracts import all_sources
-from expectations import ad_spend, inventory, orders, payments, service
+from expectations import ad_spend, identity, inventory, orders, payments, service
 
 # bronze_rules() and silver_rules() return expectations added to the source's bronze and silver suites;
 # cross_checks(spark, silver) returns (name, view, expectations) of rules that span tables, given the source's
@@ -60,8 +60,10 @@ DATASETS: dict[str, Rules] = {
     "users": Rules(),
 }
 
+# Tables built from other tables (the marts, the identity graph), each with its suite.
 MARTS: dict[str, Callable[[], list]] = {
     "marts.orders_daily": orders.orders_daily_suite,
+    "silver.identity_map": identity.identity_map_suite,
 }
 
 
@@ -90,7 +92,8 @@ def validate(datasets: Mapping[str, Rules], marts: Mapping[str, Callable[[], lis
     problems += [f"{module.__name__}.{name}() is neither a registered rule kind nor a mart suite"
                  for module, kinds in declared.items() for name, fn in _public_functions(module).items()
                  if name not in kinds and fn not in suites]
-    used = {module.__name__.rsplit(".", 1)[-1] for module in declared}
+    used = {module.__name__.rsplit(".", 1)[-1] for module in declared} | {fn.__module__.rsplit(".", 1)[-1]
+                                                                           for fn in suites}
     problems += [f"expectations.{name} is registered for no source" for name in sorted(set(modules) - used)]
     if problems:
         raise RegistryError("expectations registry: " + "; ".join(problems))

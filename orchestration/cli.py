@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ecomlake.config import ConfigError, Settings, settings
-from ecomlake.contracts import SOURCE_ORDER
+from ecomlake.contracts import SOURCE_ORDER, load_contract
 from ecomlake.services.local import (
     VENV_BIN,
     airflow_env,
@@ -43,7 +43,7 @@ log = logging.getLogger("ecomlake")
 SOURCE_DOCS = Path(__file__).resolve().parents[1] / "docs" / "sources.md"
 INGEST_DAGS = tuple(f"ingest_{source}" for source in SOURCE_ORDER)
 # The main job: the DAGs that event-driven mode chains by assets, run here in order.
-MAIN_DAGS = (*INGEST_DAGS, "orders_marts")
+MAIN_DAGS = (*INGEST_DAGS, "identity_graph", "orders_marts")
 
 
 def _services(cfg: Settings) -> list:
@@ -125,8 +125,13 @@ def wait_for_chain(cfg: Settings, landed: datetime, timeout_s: float) -> str:
 
 
 def _dags_for(sources: list[str]) -> tuple[str, ...]:
-    """The ingest DAGs of ``sources`` in delivery order, then the marts (they read silver.orders)."""
-    return (*[f"ingest_{s}" for s in SOURCE_ORDER if s in sources], "orders_marts")
+    """The ingest DAGs of ``sources`` in delivery order, the identity graph when one of them carries identifiers,
+    then the marts (they read silver.orders)."""
+    from spark_jobs.identity.rules import load_rules
+
+    carriers = {link.source for link in load_rules().links}
+    identity = ("identity_graph",) if any(load_contract(s).silver_table in carriers for s in sources) else ()
+    return (*[f"ingest_{s}" for s in SOURCE_ORDER if s in sources], *identity, "orders_marts")
 
 
 def cmd_backfill(args: argparse.Namespace) -> None:
@@ -158,6 +163,21 @@ def _gate_text(*gates: dict | None) -> str:
     return passed + (f" ({warnings} warnings)" if warnings else "")
 
 
+def _identity_lines(steps: dict) -> list[str]:
+    found = steps["identity"]
+    largest = found["largest_customer"] or {}
+    hubs = ", ".join(f"{kind} {n}" for kind, n in found["hubs_by_type"].items()) or "none"
+    return [
+        f"  {found['customers']} customers ({found['customers_with_accounts']} with an account) from "
+        f"{found['identifiers']} identifiers; largest: {largest.get('identifiers')} identifiers, "
+        f"{largest.get('accounts')} accounts",
+        f"  hubs found (linked to more than {found['accounts_per_person']:g} accounts, the most one person holds): "
+        f"{found['hubs']} ({hubs})",
+        *[f"    {h['type']:<10} {h['identifier']}…  {h['accounts']} accounts" for h in found["top_hubs"][:5]],
+        f"  expectations {_gate_text(steps['identity_check']['expectations'])}",
+    ]
+
+
 def render_summary(cfg: Settings, reports: dict[str, dict]) -> str:
     """Per source: files, rows in / to bronze / quarantined (by reason, checked against truth), silver rows,
     expectations; then the marts."""
@@ -178,6 +198,8 @@ def render_summary(cfg: Settings, reports: dict[str, dict]) -> str:
         if ingest["quarantined"]:
             reasons.append(f"  {source:<12} " + ", ".join(f"{k}={v}" for k, v in ingest["quarantined"].items()))
     lines += ["", "quarantined this run, by reason:", *(reasons or ["  none"])]
+    if graph := reports.get("identity_graph"):
+        lines += ["", "identity graph (OneID):", *_identity_lines(graph["steps"])]
     if marts := reports.get("orders_marts"):
         steps = marts["steps"]
         nodes = {**steps["staging"]["nodes"], **steps["mart"]["nodes"]}

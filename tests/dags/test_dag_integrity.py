@@ -64,7 +64,8 @@ def test_asset_wiring_snapshot(dagbag):
     from ecomlake.contracts import all_sources, load_contract
 
     expected = {"orders_marts.stg_orders__orders": ["staging.stg_orders__orders"],
-                "orders_marts.publish_orders_daily": ["marts.orders_daily"]}
+                "orders_marts.publish_orders_daily": ["marts.orders_daily"],
+                "identity_graph.publish_identity": ["silver.identity_edges", "silver.identity_map"]}
     for source in all_sources():
         expected[f"ingest_{source}.load_bronze"] = [f"bronze.{source}", f"quarantine.{source}"]
         expected[f"ingest_{source}.build_silver"] = [load_contract(source).silver_table]
@@ -72,6 +73,8 @@ def test_asset_wiring_snapshot(dagbag):
     assert wiring["ingest_clickstream.build_silver"] == ["silver.clickstream_events"]  # names are readable
     triggers = {dag_id: sorted(a.name for a in scheduled_on(dag)) for dag_id, dag in bag.dags.items()}
     assert triggers == {"orders_marts": ["silver.orders"],
+                        "identity_graph": ["silver.clickstream_events", "silver.logistics_events", "silver.orders",
+                                           "silver.service_tickets", "silver.users"],
                         **{f"ingest_{source}": [f"landing.{source}"] for source in all_sources()}}
 
 

@@ -29,7 +29,8 @@ START, SEED, SCALE = date(2026, 12, 1), 5, 0.003
 HOP = ("from orchestration import marts; marts.build_models('stg_orders__orders'); "
        "marts.refresh_mart('marts.orders_daily')")
 SUMMARY = "select count(*), sum(orders), sum(gmv_fen) from marts.orders_daily"
-SILVER_SUMMARY = "select count(*), sum(hash(*)) from silver.orders"  # any changed row changes it
+SILVER_SUMMARY = ("select count(*), sum(hash(order_id, status, _changed_at_ms, _is_deleted)) "
+                  "from silver.orders")  # any change of a row changes it
 NEW_DAY, RUN_ID = "2026-12-03", "killed-before-publish"
 
 

@@ -1,0 +1,60 @@
+"""The identity rules (``rules.yaml``) as typed objects: the one place the resolution's evidence is defined."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+RULES_FILE = Path(__file__).with_name("rules.yaml")
+
+
+@dataclass(frozen=True)
+class Link:
+    """One kind of evidence: in ``source``, ``from_column`` (a ``from`` identifier) was seen with ``to_column``."""
+
+    name: str
+    source: str
+    from_type: str
+    from_column: str
+    to_type: str
+    to_column: str
+    at: str
+    weight: float
+    where: str | None = None
+    join_orders: bool = False
+    attaches: bool = True  # may make the `to` identifier part of the `from` account's customer
+    why: str | None = None
+
+
+@dataclass(frozen=True)
+class Rules:
+    merge_threshold: float
+    min_accounts_per_person: int
+    hub_quantile: float
+    groups: dict[str, str]  # identifier type → evidence group
+    descriptions: dict[str, str]
+    links: tuple[Link, ...]
+
+
+@cache
+def load_rules(path: Path = RULES_FILE) -> Rules:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    types = raw["identifier_types"]
+    links = tuple(Link(name=link["name"], source=link["source"], from_type=link["from"],
+                       from_column=link["from_column"], to_type=link["to"], to_column=link["to_column"],
+                       at=link["at"], weight=float(link["weight"]), where=link.get("where"),
+                       join_orders=bool(link.get("join_orders")), attaches=link.get("attaches", True),
+                       why=link.get("why"))
+                  for link in raw["links"])
+    unknown = {t for link in links for t in (link.from_type, link.to_type)} - set(types)
+    if unknown:
+        raise ValueError(f"{path}: links name identifier types not declared: {sorted(unknown)}")
+    return Rules(merge_threshold=float(raw["merge_threshold"]),
+                 min_accounts_per_person=int(raw["hubs"]["min_accounts_per_person"]),
+                 hub_quantile=float(raw["hubs"]["quantile"]),
+                 groups={t: spec["group"] for t, spec in types.items()},
+                 descriptions={t: spec["description"] for t, spec in types.items()},
+                 links=links)

@@ -1,0 +1,154 @@
+"""OneID: the resolution rules on hand-written graphs, then the whole hop on the test lake scored against truth."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+
+import pytest
+from pyspark.sql import functions as F
+
+from ecomgen.identity_scores import identity_scores, normalized_phone, truth
+from orchestration import identity
+from spark_jobs.identity.edges import EDGE_COLUMNS
+from spark_jobs.identity.keys import key_changes
+from spark_jobs.identity.resolve import resolve
+from spark_jobs.identity.rules import load_rules
+from spark_jobs.silver import normalized_phone as spark_normalized_phone
+
+RULES = load_rules()
+WEIGHT = {link.name: link.weight for link in RULES.links}
+DAY = datetime(2026, 8, 1)
+
+
+def edge(account: str, kind: str, value: str, link: str, day: int = 1, evidence: int = 1) -> tuple:
+    seen = DAY.replace(day=day)
+    return ("user_id", account, kind, value, link, "hand", WEIGHT[link], seen, seen, evidence)
+
+
+def customers_of(spark, rows: list[tuple], guards: bool = True) -> dict[tuple[str, str], str | None]:
+    edges = spark.createDataFrame(rows, schema=(
+        "identifier_type string, identifier string, linked_type string, linked_identifier string, link string, "
+        "source string, weight double, first_seen_at timestamp, last_seen_at timestamp, evidence_count bigint"))
+    assert tuple(edges.columns) == EDGE_COLUMNS
+    found = resolve(edges, RULES, guards).identifiers.collect()
+    return {(r.identifier_type, r.identifier): r.customer_key for r in found}
+
+
+def same(keys: dict, *ids: str) -> bool:
+    return len({keys[("user_id", i)] for i in ids}) == 1
+
+
+def test_a_shared_email_alone_is_a_family_but_email_and_device_are_one_person(spark):
+    keys = customers_of(spark, [
+        edge("U1", "email", "e-family", "registered_email"), edge("U2", "email", "e-family", "registered_email"),
+        edge("U3", "email", "e-own", "registered_email", day=2), edge("U4", "email", "e-own", "registered_email"),
+        edge("U3", "device_id", "D3", "ordered_from_device"), edge("U4", "device_id", "D3", "ordered_from_device"),
+    ])
+    assert not same(keys, "U1", "U2")
+    assert same(keys, "U3", "U4")
+    # the older account is the anchor: U4 (seen on day 1) keys the customer, not U3 (day 2)
+    assert keys[("user_id", "U3")] == "C" + hashlib.sha256(b"user_id:U4").hexdigest()[:16]
+
+
+def test_a_gift_to_another_customers_phone_leaves_the_phone_with_its_owner(spark):
+    keys = customers_of(spark, [
+        edge("U1", "phone", "p-U1", "registered_phone"), edge("U2", "phone", "p-U2", "registered_phone"),
+        edge("U1", "phone", "p-U2", "shipped_to_phone", evidence=3),
+    ])
+    assert not same(keys, "U1", "U2")
+    assert keys[("phone", "p-U2")] == keys[("user_id", "U2")]  # registered beats three gifts
+
+
+def test_a_pick_up_station_phone_is_found_as_a_hub_and_glues_nobody_without_a_list(spark):
+    rows = [edge(f"U{n}", "wechat_unionid", f"wx{n}", "registered_wechat") for n in range(8)]
+    rows += [edge("U0", "wechat_unionid", "wx-shared", "registered_wechat"),  # a person with two accounts
+             edge("U1", "wechat_unionid", "wx-shared", "registered_wechat")]
+    rows += [edge(f"U{n}", "phone", "p-station", "shipped_to_phone") for n in range(2, 8)]
+    rows += [edge(f"U{n}", "device_id", "D-ring", "ordered_from_device") for n in range(2, 8)]
+    guarded = customers_of(spark, rows)
+    assert same(guarded, "U0", "U1")
+    assert len({guarded[("user_id", f"U{n}")] for n in range(2, 8)}) == 6
+    assert guarded[("phone", "p-station")] is None and guarded[("device_id", "D-ring")] is None
+    unguarded = customers_of(spark, rows, guards=False)  # station phone + ring device: 0.5 + 0.5
+    assert same(unguarded, *[f"U{n}" for n in range(2, 8)])
+
+
+def test_a_guests_phone_and_device_are_a_customer_of_their_own(spark):
+    keys = customers_of(spark, [
+        edge("U1", "phone", "p1", "registered_phone"),
+        ("phone", "p-guest", "device_id", "D-guest", "guest_order_device", "hand", WEIGHT["guest_order_device"],
+         DAY, DAY, 1),
+    ])
+    assert keys[("phone", "p-guest")] == keys[("device_id", "D-guest")] is not None
+    assert keys[("phone", "p-guest")] != keys[("user_id", "U1")]
+
+
+def test_python_and_spark_normalise_phones_alike(spark):
+    spellings = ["13812345678", "138 1234 5678", "+86-138-1234-5678", "8613812345678", "021-87654321",
+                 "400-820-8820"]
+    df = spark.createDataFrame([(s,) for s in spellings], "raw string")
+    spark_side = [r.n for r in df.select(spark_normalized_phone(F.col("raw")).alias("n")).collect()]
+    assert spark_side == [normalized_phone(s) for s in spellings]
+
+
+@pytest.fixture(scope="module")
+def resolved_lake(ten_source_lake, spark):
+    return identity.refresh_identity()
+
+
+def test_resolution_meets_its_targets_against_the_truth(resolved_lake, cfg):
+    scores = identity_scores(cfg)
+    print(scores.render(), resolved_lake["identity"])
+    assert scores.identifiers > 1000
+    assert scores.pairwise_precision >= 0.995 and scores.pairwise_recall >= 0.98
+    assert scores.b3_f1 >= 0.98
+
+
+def test_the_hubs_found_are_identifiers_of_nobody_in_the_truth(resolved_lake, cfg, spark):
+    people = truth(cfg)
+    hubs = {(r.identifier_type, r.identifier) for r in spark.table("silver.identity_map").where("is_hub").collect()}
+    assert hubs, "no hub found: the stations and the hotline should be"
+    known = [people[h] for h in hubs if h in people]
+    assert known and all(p == "" for p in known)
+    # every station or hotline phone the sources delivered more often than one person could is a hub
+    shared = {i for i, p in people.items() if p == ""}
+    degrees = spark.table("silver.identity_edges").where("identifier_type = 'user_id' and linked_type = 'phone'")
+    crowded = {("phone", r.linked_identifier) for r in degrees.groupBy("linked_identifier")
+               .agg(F.countDistinct("identifier").alias("n")).where("n > 3").collect()}
+    assert crowded & shared and crowded & shared <= hubs
+
+
+def test_without_the_guards_precision_visibly_drops(resolved_lake, cfg):
+    guarded = identity_scores(cfg)
+    identity.build_candidate(guards=False)  # the candidate only: nothing is published
+    unguarded = identity_scores(cfg, database="silver_candidate")
+    print("without guards:", unguarded.render())
+    assert unguarded.pairwise_precision < guarded.pairwise_precision - 0.05
+    assert identity_scores(cfg) == guarded
+
+
+def test_a_rebuild_gives_every_identifier_the_same_key(resolved_lake, spark):
+    before = {(r.identifier_type, r.identifier): r.customer_key for r in spark.table("silver.identity_map").collect()}
+    identity.refresh_identity()
+    after = {(r.identifier_type, r.identifier): r.customer_key for r in spark.table("silver.identity_map").collect()}
+    assert after == before
+
+
+def test_key_changes_name_merges_splits_and_removals(spark):
+    def id_map(rows):
+        return spark.createDataFrame(rows, "identifier_type string, identifier string, customer_key string")
+
+    published = id_map([("user_id", "U1", "K1"), ("user_id", "U2", "K2"), ("phone", "p1", "K1"),
+                        ("user_id", "U3", "K3"), ("user_id", "U4", "K3"), ("user_id", "U5", "K5"),
+                        ("user_id", "U6", "K6")])
+    built = id_map([("user_id", "U1", "K1"), ("user_id", "U2", "K1"), ("phone", "p1", "K1"),
+                    ("device_id", "d9", "K1"), ("user_id", "U3", "K3"), ("user_id", "U4", "K4"),
+                    ("user_id", "U6", "K6")])
+    changes = {(r.kind, tuple(r.keys_before), tuple(r.keys_after), r.evidence, str(r.changed_on))
+               for r in key_changes(published, built, date(2026, 8, 2)).collect()}
+    assert changes == {
+        ("merge", ("K1", "K2"), ("K1",), '{"new_identifiers": {"device_id":1}}', "2026-08-02"),
+        ("split", ("K3",), ("K3", "K4"), '{"reason": "the evidence that joined them is gone"}', "2026-08-02"),
+        ("removed", ("K5",), (), '{"removed_identifiers": {"user_id":1}}', "2026-08-02"),
+    }
