@@ -1,4 +1,5 @@
-"""The identity graph's gate: every identifier in exactly one customer, and no customer glued out of many."""
+"""The identity graph's gate: every identifier in at most one customer (none when it is a hub or shared), and no
+customer glued out of many."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ def identity_map_suite() -> list:
     return [
         gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["identifier_type", "identifier"], severity=CRITICAL),
-        gxe.ExpectColumnValuesToNotBeNull(column="customer_key", row_condition="not is_hub",
+        gxe.ExpectColumnValuesToNotBeNull(column="customer_key", row_condition="not (is_hub or is_shared)",
                                           condition_parser="spark", severity=CRITICAL),
-        gxe.ExpectColumnValuesToBeNull(column="customer_key", row_condition="is_hub",
+        gxe.ExpectColumnValuesToBeNull(column="customer_key", row_condition="is_hub or is_shared",
                                        condition_parser="spark", severity=CRITICAL),
         gxe.ExpectColumnMaxToBeBetween(column="customer_identifiers", max_value=MAX_IDENTIFIERS_PER_CUSTOMER,
                                        severity=CRITICAL),

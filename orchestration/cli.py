@@ -172,7 +172,7 @@ def _identity_lines(steps: dict) -> list[str]:
         f"{found['identifiers']} identifiers; largest: {largest.get('identifiers')} identifiers, "
         f"{largest.get('accounts')} accounts",
         f"  hubs found (linked to more than {found['accounts_per_person']:g} accounts, the most one person holds): "
-        f"{found['hubs']} ({hubs})",
+        f"{found['hubs']} ({hubs}); shared by two customers (a family's email or tablet): {found['shared']}",
         *[f"    {h['type']:<10} {h['identifier']}…  {h['accounts']} accounts" for h in found["top_hubs"][:5]],
         f"  expectations {_gate_text(steps['identity_check']['expectations'])}",
     ]

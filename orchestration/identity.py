@@ -59,6 +59,7 @@ def build_candidate(guards: bool = True) -> dict:
         "largest_customer": {"identifiers": largest.identifiers, "accounts": largest.accounts} if largest else None,
         "accounts_per_person": resolution.accounts_per_person,
         "hubs": len(hubs),
+        "shared": built.where("is_shared").count(),
         "hubs_by_type": dict(sorted(Counter(h.identifier_type for h in hubs).items())),
         "top_hubs": [{"type": h.identifier_type, "identifier": h.identifier[:12], "accounts": h.hub_accounts}
                      for h in hubs[:HUBS_SHOWN]],

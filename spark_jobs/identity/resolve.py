@@ -73,7 +73,7 @@ def _hubs(links: DataFrame, rules: Rules, guards: bool) -> tuple[DataFrame, floa
     if not guards:
         return degrees.limit(0), float("inf")
     measured = degrees.where(F.col("type") == PERSON_UNIQUE).approxQuantile("accounts", [rules.hub_quantile], 0.0)
-    bound = max(float(rules.min_accounts_per_person), *measured)
+    bound = max([float(rules.min_accounts_per_person), *measured])  # no unionid yet: the minimum
     return degrees.where(F.col("accounts") > bound), bound
 
 
@@ -101,6 +101,16 @@ def _strongest(candidates: DataFrame) -> DataFrame:
                                                          F.asc("first_seen_at"), F.asc("label"))
     return candidates.withColumn("_rank", F.row_number().over(order)).where("_rank = 1").select("type", "value",
                                                                                                "label")
+
+
+def _shared(candidates: DataFrame, both_ways: DataFrame) -> DataFrame:
+    """Identifiers two customers use (a family's email or tablet) belong to neither alone, and neither does what
+    is bound one-to-one to them (the tablet's visitor id: a link of weight 1 between two non-account ids)."""
+    spread = candidates.groupBy("type", "value").agg(F.countDistinct("label").alias("customers"))
+    shared = spread.where("customers > 1").select("type", "value")
+    bound = (both_ways.where(F.col("weight") >= 1.0).join(shared.toDF("b_type", "b_value"), ["b_type", "b_value"])
+             .select(F.col("a_type").alias("type"), F.col("a_value").alias("value")))
+    return shared.unionByName(bound).distinct()
 
 
 def resolve(edges: DataFrame, rules: Rules, guards: bool = True) -> Resolution:
@@ -132,12 +142,9 @@ def resolve(edges: DataFrame, rules: Rules, guards: bool = True) -> Resolution:
     customers = _components(accounts, pairs)
 
     # Step 5: every other identifier, by its strongest link to an account...
-    via_accounts = _strongest(usable.join(customers.withColumnRenamed("id", "account"), "account")
-                              .where((F.col("type") != ACCOUNT) & F.col("attach_weight").isNotNull())
-                              .withColumn("weight", F.col("attach_weight")))
-    attached = customers.select(F.lit(ACCOUNT).alias("type"), F.col("id").alias("value"), "label").unionByName(
-        via_accounts).localCheckpoint()
-    # ...then through its links to identifiers attached so far (a visitor id to its device).
+    candidates = (usable.join(customers.withColumnRenamed("id", "account"), "account")
+                  .where((F.col("type") != ACCOUNT) & F.col("attach_weight").isNotNull())
+                  .withColumn("weight", F.col("attach_weight")))
     others = (edges.where(F.col("identifier_type") != ACCOUNT)
               .select(F.col("identifier_type").alias("a_type"), F.col("identifier").alias("a_value"),
                       F.col("linked_type").alias("b_type"), F.col("linked_identifier").alias("b_value"),
@@ -145,7 +152,12 @@ def resolve(edges: DataFrame, rules: Rules, guards: bool = True) -> Resolution:
     both_ways = others.unionByName(others.select(
         F.col("b_type").alias("a_type"), F.col("b_value").alias("a_value"), F.col("a_type").alias("b_type"),
         F.col("a_value").alias("b_value"), "weight", "attach_weight", "evidence", "first_seen_at"))
-    hub_keys = hubs.select("type", "value")
+    shared = _shared(candidates, both_ways) if guards else hubs.select("type", "value").limit(0)
+    via_accounts = _strongest(candidates.join(shared, ["type", "value"], "left_anti"))
+    attached = customers.select(F.lit(ACCOUNT).alias("type"), F.col("id").alias("value"), "label").unionByName(
+        via_accounts).localCheckpoint()
+    # ...then through its links to identifiers attached so far (a visitor id to its device).
+    hub_keys = hubs.select("type", "value").unionByName(shared).localCheckpoint()  # hubs and shared: nobody's
     free = (both_ways.join(hub_keys.toDF("a_type", "a_value"), ["a_type", "a_value"], "left_anti")
             .join(hub_keys.toDF("b_type", "b_value"), ["b_type", "b_value"], "left_anti")).localCheckpoint()
     for _ in range(2):
@@ -175,12 +187,14 @@ def resolve(edges: DataFrame, rules: Rules, guards: bool = True) -> Resolution:
     identifiers = (
         nodes.join(labelled, ["type", "value"], "left")
         .join(hubs.withColumn("is_hub", F.lit(True)), ["type", "value"], "left")
+        .join(shared.withColumn("is_shared", F.lit(True)), ["type", "value"], "left")
         .select(F.col("type").alias("identifier_type"), F.col("value").alias("identifier"),
                 F.when(F.col("label").isNotNull(),
                        F.concat(F.lit("C"), F.substring(F.sha2(F.concat_ws(":", anchor[1], anchor[2]), 256), 1, 16)))
                 .alias("customer_key"),
                 anchor[1].alias("anchor_type"), anchor[2].alias("anchor"),
-                F.coalesce("is_hub", F.lit(False)).alias("is_hub"), F.col("accounts").alias("hub_accounts"),
+                F.coalesce("is_hub", F.lit(False)).alias("is_hub"),
+                F.coalesce("is_shared", F.lit(False)).alias("is_shared"), F.col("accounts").alias("hub_accounts"),
                 "first_seen_at", "last_seen_at")
     )
     per_customer, known = Window.partitionBy("customer_key"), F.col("customer_key").isNotNull()

@@ -34,16 +34,6 @@ def runs(metastore, platform_env):
     return main_job(platform_env), main_job(platform_env)
 
 
-@pytest.fixture(scope="module")
-def sql_endpoint(runs, cfg):
-    from ecomlake.services.local import sql_endpoint_service
-
-    service = sql_endpoint_service(cfg)
-    service.start()
-    yield service
-    service.stop()
-
-
 def test_main_job_ingests_every_source_and_its_quarantine_matches_the_truth(runs, spark, cfg):
     (stdout, report), _ = runs
     assert "scored against the generator's ground truth" in stdout
@@ -64,7 +54,7 @@ def test_second_run_leaves_every_table_as_it_was(runs):
     assert all(second["steps"][f"ingest_{s}"]["ingest"]["files"] == 0 for s in all_sources())
 
 
-def test_beeline_and_pyhive_count_every_generated_order(sql_endpoint, cfg):
+def test_beeline_and_pyhive_count_every_generated_order(runs, sql_endpoint, cfg):
     import pyspark
     from pyhive import hive
 

@@ -46,17 +46,7 @@ def lake(spark):
 
 
 @pytest.fixture(scope="module")
-def endpoint(lake, cfg):
-    from ecomlake.services.local import sql_endpoint_service
-
-    service = sql_endpoint_service(cfg)
-    service.start()
-    yield service
-    service.stop()
-
-
-@pytest.fixture(scope="module")
-def passwords(endpoint, cfg) -> dict[str, str]:
+def passwords(lake, sql_endpoint, cfg) -> dict[str, str]:
     from ecomlake.services.sql_access import sql_password
 
     return {user: sql_password(cfg, user) for user in (cfg.sql_endpoint.analyst_user, cfg.sql_endpoint.service_user)}
@@ -96,7 +86,7 @@ def csv_rows(stdout: str) -> list[str]:
     return [line for line in stdout.strip().splitlines()[1:] if line]
 
 
-def test_a_connection_without_the_right_password_is_refused(endpoint, passwords, cfg, tmp_path):
+def test_a_connection_without_the_right_password_is_refused(sql_endpoint, passwords, cfg, tmp_path):
     from thrift.transport.TTransport import TTransportException
 
     analyst = cfg.sql_endpoint.analyst_user
@@ -109,7 +99,7 @@ def test_a_connection_without_the_right_password_is_refused(endpoint, passwords,
         assert done.returncode != 0 and "Error validating the login" in done.stdout + done.stderr, args
 
 
-def test_analyst_reads_silver_and_marts(endpoint, passwords, cfg, tmp_path):
+def test_analyst_reads_silver_and_marts(sql_endpoint, passwords, cfg, tmp_path):
     analyst = cfg.sql_endpoint.analyst_user
     assert sorted(pyhive(cfg, analyst, passwords[analyst], "select * from silver.access_users")) == \
         ROWS["silver.access_users"]
@@ -121,7 +111,7 @@ def test_analyst_reads_silver_and_marts(endpoint, passwords, cfg, tmp_path):
 
 
 @pytest.mark.parametrize("query", ANALYST_DENIED)
-def test_analyst_cannot_read_bronze_quarantine_or_ops_however_asked(endpoint, passwords, cfg, query):
+def test_analyst_cannot_read_bronze_quarantine_or_ops_however_asked(sql_endpoint, passwords, cfg, query):
     from pyhive.exc import OperationalError
 
     analyst = cfg.sql_endpoint.analyst_user
@@ -130,7 +120,7 @@ def test_analyst_cannot_read_bronze_quarantine_or_ops_however_asked(endpoint, pa
     assert f"user {analyst} (role analyst) {ANALYST_DENIED[query]}" in str(denied.value)
 
 
-def test_analyst_is_denied_through_beeline_too(endpoint, passwords, cfg, tmp_path):
+def test_analyst_is_denied_through_beeline_too(sql_endpoint, passwords, cfg, tmp_path):
     analyst = cfg.sql_endpoint.analyst_user
     done = beeline(cfg, "select * from bronze.access_users", analyst, password_file(tmp_path, passwords[analyst]))
     assert done.returncode != 0
@@ -138,7 +128,7 @@ def test_analyst_is_denied_through_beeline_too(endpoint, passwords, cfg, tmp_pat
     assert ROWS["bronze.access_users"][0][1] not in done.stdout
 
 
-def test_service_user_reads_bronze_and_quarantine(endpoint, passwords, cfg, tmp_path):
+def test_service_user_reads_bronze_and_quarantine(sql_endpoint, passwords, cfg, tmp_path):
     service = cfg.sql_endpoint.service_user
     for table in ("bronze.access_users", "quarantine.access_users", "silver.access_leak"):
         expected = ROWS["bronze.access_users" if table.endswith("leak") else table]
@@ -149,7 +139,7 @@ def test_service_user_reads_bronze_and_quarantine(endpoint, passwords, cfg, tmp_
     assert csv_rows(done.stdout) == [f"{i},{p}" for i, p in ROWS["bronze.access_users"]]
 
 
-def test_each_connection_is_checked_as_its_own_user(endpoint, passwords, cfg):
+def test_each_connection_is_checked_as_its_own_user(sql_endpoint, passwords, cfg):
     """Two open connections, statements interleaved: each sees its own user, not the last one's."""
     from pyhive import hive
     from pyhive.exc import OperationalError
@@ -170,7 +160,7 @@ def test_each_connection_is_checked_as_its_own_user(endpoint, passwords, cfg):
                 as_analyst.cursor().execute("select count(*) from bronze.access_users")
 
 
-def test_analyst_cannot_act_as_the_service_user(endpoint, passwords, cfg):
+def test_analyst_cannot_act_as_the_service_user(sql_endpoint, passwords, cfg):
     from pyhive.exc import OperationalError
 
     analyst, service = cfg.sql_endpoint.analyst_user, cfg.sql_endpoint.service_user

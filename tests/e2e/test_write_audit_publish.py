@@ -69,16 +69,6 @@ def expected_mart(spark) -> set[tuple]:
              g["gmv"] // len(g["paid"]) if g["paid"] else None) for (day, channel), g in groups.items()}
 
 
-@pytest.fixture(scope="module")
-def sql_endpoint(metastore, cfg):
-    from ecomlake.services.local import sql_endpoint_service
-
-    service = sql_endpoint_service(cfg)
-    service.start()
-    yield service
-    service.stop()
-
-
 def beeline(cfg, query: str) -> tuple[int, ...]:
     """One analyst query through the Thrift Server, as a BI user would run it."""
     import pyspark

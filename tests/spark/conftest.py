@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 # Two delivery days of every source: the generator puts every path the contracts promise into any two.
 LAKE_START, LAKE_DAYS, LAKE_SEED, LAKE_SCALE = date(2026, 8, 1), 2, 7, 0.002
+
+
+@pytest.fixture(scope="session")
+def lake_days() -> list[date]:
+    return [LAKE_START + timedelta(days=n) for n in range(LAKE_DAYS)]
+
+
+@pytest.fixture(scope="session")
+def lake_world() -> tuple[int, float, date]:
+    """The generator's seed, scale and first day of the test lake, to ask it what it made."""
+    return LAKE_SEED, LAKE_SCALE, LAKE_START
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from ecomgen.identity_scores import identity_scores, normalized_phone, truth
+from ecomgen.orders import orders_placed_on
 from orchestration import identity
 from spark_jobs.identity.edges import EDGE_COLUMNS
 from spark_jobs.identity.keys import key_changes
@@ -43,7 +44,8 @@ def test_a_shared_email_alone_is_a_family_but_email_and_device_are_one_person(sp
     keys = customers_of(spark, [
         edge("U1", "email", "e-family", "registered_email"), edge("U2", "email", "e-family", "registered_email"),
         edge("U3", "email", "e-own", "registered_email", day=2), edge("U4", "email", "e-own", "registered_email"),
-        edge("U3", "device_id", "D3", "ordered_from_device"), edge("U4", "device_id", "D3", "ordered_from_device"),
+        edge("U3", "device_id", "D3", "ordered_from_device", day=2),
+        edge("U4", "device_id", "D3", "ordered_from_device"),
     ])
     assert not same(keys, "U1", "U2")
     assert same(keys, "U3", "U4")
@@ -72,6 +74,21 @@ def test_a_pick_up_station_phone_is_found_as_a_hub_and_glues_nobody_without_a_li
     assert guarded[("phone", "p-station")] is None and guarded[("device_id", "D-ring")] is None
     unguarded = customers_of(spark, rows, guards=False)  # station phone + ring device: 0.5 + 0.5
     assert same(unguarded, *[f"U{n}" for n in range(2, 8)])
+
+
+def test_a_family_tablet_and_its_visitor_id_belong_to_neither_member(spark):
+    keys = customers_of(spark, [
+        edge("U1", "wechat_unionid", "wx1", "registered_wechat"),
+        edge("U2", "wechat_unionid", "wx2", "registered_wechat"),
+        edge("U1", "device_id", "D-tablet", "ordered_from_device", evidence=3),
+        edge("U2", "device_id", "D-tablet", "ordered_from_device"),
+        edge("U1", "device_id", "D-own", "ordered_from_device"),
+        ("anonymous_id", "anon-tablet", "device_id", "D-tablet", "visitor_on_device", "hand",
+         WEIGHT["visitor_on_device"], DAY, DAY, 5),
+    ])
+    assert not same(keys, "U1", "U2")
+    assert keys[("device_id", "D-tablet")] is None and keys[("anonymous_id", "anon-tablet")] is None
+    assert keys[("device_id", "D-own")] == keys[("user_id", "U1")]
 
 
 def test_a_guests_phone_and_device_are_a_customer_of_their_own(spark):
@@ -105,18 +122,15 @@ def test_resolution_meets_its_targets_against_the_truth(resolved_lake, cfg):
     assert scores.b3_f1 >= 0.98
 
 
-def test_the_hubs_found_are_identifiers_of_nobody_in_the_truth(resolved_lake, cfg, spark):
+def test_the_hubs_found_include_every_brushing_ring_and_no_ones_own_identifier(resolved_lake, cfg, spark,
+                                                                              lake_days, lake_world):
     people = truth(cfg)
     hubs = {(r.identifier_type, r.identifier) for r in spark.table("silver.identity_map").where("is_hub").collect()}
-    assert hubs, "no hub found: the stations and the hotline should be"
-    known = [people[h] for h in hubs if h in people]
-    assert known and all(p == "" for p in known)
-    # every station or hotline phone the sources delivered more often than one person could is a hub
-    shared = {i for i, p in people.items() if p == ""}
-    degrees = spark.table("silver.identity_edges").where("identifier_type = 'user_id' and linked_type = 'phone'")
-    crowded = {("phone", r.linked_identifier) for r in degrees.groupBy("linked_identifier")
-               .agg(F.countDistinct("identifier").alias("n")).where("n > 3").collect()}
-    assert crowded & shared and crowded & shared <= hubs
+    assert all(people.get(h, "") == "" for h in hubs), "a person's own identifier taken for a hub"
+    seed, scale, first_day = lake_world
+    rings = {("device_id", h.order["device_id"]) for day in lake_days
+             for h in orders_placed_on(day, seed, scale, first_day) if h.is_brushing}
+    assert rings and rings <= hubs
 
 
 def test_without_the_guards_precision_visibly_drops(resolved_lake, cfg):

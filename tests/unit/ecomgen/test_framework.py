@@ -7,7 +7,17 @@ from datetime import date
 from pathlib import Path
 
 from ecomgen import SOURCES, generate, record_hash
-from ecomgen.people import CITIES, HOTLINE, RELATIVES_FROM, STATIONS_PER_CITY, family_email_of, owner, person
+from ecomgen.people import (
+    CITIES,
+    HOTLINE,
+    RELATIVES_FROM,
+    STATIONS_PER_CITY,
+    family_device_of,
+    family_email_of,
+    owner,
+    person,
+    station,
+)
 from ecomlake.contracts import Reason
 
 REASONS = {r.value for r in Reason}
@@ -38,13 +48,16 @@ def test_identity_truth_lists_each_identifier_once_with_its_person_and_the_share
     person_of = {(r["identifier_type"], r["identifier"]): r["person_id"] for r in rows}
     assert len(person_of) == len(rows), "an identifier listed twice"
     nobody = {i for (t, i), p in person_of.items() if not p}
-    assert HOTLINE in nobody and len(nobody) == 1 + len(CITIES) * STATIONS_PER_CITY  # the hotline and the stations
+    stations = {station(3, city, n)[0] for city, _ in CITIES for n in range(STATIONS_PER_CITY)}
+    assert {HOTLINE, *stations} <= nobody  # and the families' shared emails and devices
     accounts = Counter(p for (t, _), p in person_of.items() if t == "user_id")
     assert max(accounts.values()) >= 2  # some people have a second account
-    # A person who signed up with a family member's email: the email is listed under the family member.
+    # A person who signed up with a family member's email: the email is shared, listed under nobody.
     number = next(n for n in range(len(accounts)) if owner(n) == n and family_email_of(n) is not None
                   and person(3, family_email_of(n)).email)
     family = person(3, family_email_of(number))
-    assert person(3, number).email == family.email and person_of[("email", family.email)] == family.person_id
+    assert person(3, number).email == family.email and person_of[("email", family.email)] == ""
+    device_user = next(n for n in range(len(accounts)) if owner(n) == n and family_device_of(n) is not None)
+    assert person_of[("device_id", f"D{family_device_of(device_user):09d}")] == ""
     # Relatives without an account appear with their own phone.
     assert any(p >= f"P{RELATIVES_FROM:08d}" for (t, _), p in person_of.items() if t == "phone")

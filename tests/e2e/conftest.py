@@ -1,0 +1,14 @@
+"""The end-to-end session's one SQL endpoint (Spark Thrift Server), started by the first module that needs it."""
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def sql_endpoint(metastore, cfg):
+    """It reads the shared metastore live: tables written after it started are visible to it."""
+    from ecomlake.services.local import sql_endpoint_service
+
+    service = sql_endpoint_service(cfg)
+    service.start()
+    yield service
+    service.stop()
