@@ -87,7 +87,10 @@ def test_one_persons_phone_is_typed_in_several_formats():
 
 def test_order_tickets_carry_the_buyers_phone():
     d = day(2)
-    phones = {h.order["order_id"]: h.order["shipping_phone"] for back in range(service.ORDER_DAYS)
+    def buyer_phone(user_id: str) -> str:  # not the shipping phone: parcels also go to stations and relatives
+        return people.person(d.seed, people.owner(int(user_id.removeprefix("U")))).phone
+
+    phones = {h.order["order_id"]: buyer_phone(h.order["user_id"]) for back in range(service.ORDER_DAYS)
               for h in orders_placed_on(d.day - timedelta(days=back), d.seed, d.scale, d.first_day)}
     about_orders = [t for t in tickets(d) if t["order_id"] and t["contact_phone"]
                     and t["contact_phone"] != people.HOTLINE and t["opened_at"][:10] == d.day.isoformat()]
