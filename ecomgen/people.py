@@ -6,7 +6,8 @@ opened with another phone but the same email, WeChat and devices. The identity w
 real shop's has, each in the ground truth (:func:`identity_rows`):
 
 - families: a person who signed up with a family member's email, or also uses a family member's
-  device (in the truth the shared email or device belongs to neither alone);
+  device (the truth lists the email or device under its owner; the resolution, seeing two customers
+  use it, gives it to neither);
 - gifts: orders shipped to a relative's or friend's phone, some of whom have no account
   (:func:`relative`, people numbered from :data:`RELATIVES_FROM`);
 - pick-up stations: orders shipped to a parcel station whose phone hundreds of accounts type in
@@ -160,18 +161,14 @@ def anonymous_id(device: str) -> str:
 def identity_rows(seed: int, scale: float) -> Iterator[tuple[str, str, str]]:
     """(identifier type, identifier, person id) for every identifier the sources can carry, each once.
 
-    An identifier two people use belongs to neither alone: a family's shared email or device (and the
-    device's visitor id) is listed under nobody (""), like a station's phone and the hotline. A relative
-    without an account is listed with their phone.
+    A family's shared email or device (and the device's visitor id) is listed under the family member
+    who owns it; a station's phone and the hotline under nobody (""); a relative without an account with
+    their phone.
     """
     yield "phone", HOTLINE, ""
     for city, _ in CITIES:
         for n in range(STATIONS_PER_CITY):
             yield "phone", station(seed, city, n)[0], ""
-    people = [n for n in range(accounts(scale)) if owner(n) == n]
-    shared_devices = {f"D{family_device_of(n):09d}" for n in people if family_device_of(n) is not None}
-    shared_emails = {person(seed, n).email for n in people if family_email_of(n) is not None
-                     and person(seed, n).email == person(seed, family_email_of(n)).email}
     for account in range(accounts(scale)):
         who = person(seed, owner(account))
         pid = who.person_id
@@ -181,13 +178,13 @@ def identity_rows(seed: int, scale: float) -> Iterator[tuple[str, str, str]]:
             continue  # a second account adds no identifiers of its own beyond id and phone
         family = family_email_of(who.number)
         if who.email and (family is None or who.email != person(seed, family).email):
-            yield "email", who.email, "" if who.email in shared_emails else pid
+            yield "email", who.email, pid
         if who.wechat_unionid:
             yield "wechat_unionid", who.wechat_unionid, pid
         for device in who.devices:
-            if device.startswith(f"D{who.number:09d}"):  # the family member's is listed with the member's own
-                yield "device_id", device, "" if device in shared_devices else pid
-                yield "anonymous_id", anonymous_id(device), "" if device in shared_devices else pid
+            if device.startswith(f"D{who.number:09d}"):  # a family member's is listed under its owner
+                yield "device_id", device, pid
+                yield "anonymous_id", anonymous_id(device), pid
         gifted = relative(seed, who.number, scale)
         if gifted.number >= RELATIVES_FROM:
             yield "phone", gifted.phone, gifted.person_id

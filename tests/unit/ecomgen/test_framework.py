@@ -49,15 +49,16 @@ def test_identity_truth_lists_each_identifier_once_with_its_person_and_the_share
     assert len(person_of) == len(rows), "an identifier listed twice"
     nobody = {i for (t, i), p in person_of.items() if not p}
     stations = {station(3, city, n)[0] for city, _ in CITIES for n in range(STATIONS_PER_CITY)}
-    assert {HOTLINE, *stations} <= nobody  # and the families' shared emails and devices
+    assert nobody == {HOTLINE, *stations}
     accounts = Counter(p for (t, _), p in person_of.items() if t == "user_id")
     assert max(accounts.values()) >= 2  # some people have a second account
-    # A person who signed up with a family member's email: the email is shared, listed under nobody.
+    # A person who signed up with a family member's email, or uses their device: listed under the owner.
     number = next(n for n in range(len(accounts)) if owner(n) == n and family_email_of(n) is not None
                   and person(3, family_email_of(n)).email)
     family = person(3, family_email_of(number))
-    assert person(3, number).email == family.email and person_of[("email", family.email)] == ""
+    assert person(3, number).email == family.email and person_of[("email", family.email)] == family.person_id
     device_user = next(n for n in range(len(accounts)) if owner(n) == n and family_device_of(n) is not None)
-    assert person_of[("device_id", f"D{family_device_of(device_user):09d}")] == ""
+    device_owner = family_device_of(device_user)
+    assert person_of[("device_id", f"D{device_owner:09d}")] == f"P{device_owner:08d}"
     # Relatives without an account appear with their own phone.
     assert any(p >= f"P{RELATIVES_FROM:08d}" for (t, _), p in person_of.items() if t == "phone")
