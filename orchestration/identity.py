@@ -23,7 +23,7 @@ HUBS_SHOWN = 10
 def _write_candidate(df, table: str) -> int:
     candidate = marts.candidate_of(table)
     df.write.format("delta").mode("overwrite").option("overwriteSchema", "true").saveAsTable(candidate)
-    return get_spark().sql(f"DESCRIBE HISTORY {candidate} LIMIT 1").first()["version"]
+    return marts.latest_version(get_spark(), candidate)
 
 
 def build_candidate(guards: bool = True) -> dict:
@@ -74,14 +74,10 @@ def gate_candidate(built: dict) -> dict:
 
 def _append_once(table: str, candidate_version: int) -> int | None:
     """Append a candidate version to an append-only table: one commit, skipped by Delta when retried."""
-    from pyspark.sql import functions as F
-
-    spark, candidate = get_spark(), marts.candidate_of(table)
-    committed = (spark.sql(f"DESCRIBE HISTORY {candidate}").where(F.col("version") == candidate_version)
-                 .select(F.unix_millis("timestamp").alias("ms")).first())
-    rows = spark.read.option("versionAsOf", candidate_version).table(candidate)
-    (rows.write.format("delta").mode("append").option("txnAppId", candidate).option("txnVersion", committed["ms"])
-     .saveAsTable(table))
+    candidate = marts.candidate_of(table)
+    rows = get_spark().read.option("versionAsOf", candidate_version).table(candidate)
+    (rows.write.format("delta").mode("append").option("txnAppId", candidate)
+     .option("txnVersion", marts.candidate_commit_ms(candidate, candidate_version)).saveAsTable(table))
     return rows.count()
 
 

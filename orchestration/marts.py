@@ -37,7 +37,7 @@ def build_models(select: str) -> dict:
     return {"select": select, "nodes": {r.name: r.status for r in results}}
 
 
-def _latest_version(spark, table: str) -> int:
+def latest_version(spark, table: str) -> int:
     return spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first()["version"]
 
 
@@ -49,7 +49,7 @@ def build_candidate(table: str) -> dict:
     # At <lake>/<database> like every layer, before dbt would create it under the warehouse's default.
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {database} LOCATION '{cfg.lake_root}/{database}'")
     built = build_models(table.split(".")[1])
-    return {**built, "candidate": candidate, "candidate_version": _latest_version(spark, candidate)}
+    return {**built, "candidate": candidate, "candidate_version": latest_version(spark, candidate)}
 
 
 def gate_candidate(table: str, candidate_version: int) -> dict:
@@ -63,6 +63,17 @@ def gate_candidate(table: str, candidate_version: int) -> dict:
     return {"expectations": gates_summary([gate])}
 
 
+def candidate_commit_ms(candidate: str, version: int) -> int:
+    """When ``version`` of ``candidate`` was committed (ms): the idempotent-write key of its publish."""
+    from pyspark.sql import functions as F
+
+    committed = (get_spark().sql(f"DESCRIBE HISTORY {candidate}").where(F.col("version") == version)
+                 .select(F.unix_millis("timestamp").alias("ms")).first())
+    if committed is None:
+        raise ValueError(f"{candidate} has no version {version} (vacuumed or rebuilt?)")
+    return committed["ms"]
+
+
 def publish(table: str, candidate_version: int) -> dict:
     """Copy a checked candidate version into the published mart: one Delta commit, at most once.
 
@@ -72,28 +83,23 @@ def publish(table: str, candidate_version: int) -> dict:
     published schema the candidate's (a model change ships with its data); the table keeps its
     location, history and properties.
     """
-    from pyspark.sql import functions as F
 
     spark = get_spark()
     candidate = candidate_of(table)
-    committed = (spark.sql(f"DESCRIBE HISTORY {candidate}").where(F.col("version") == candidate_version)
-                 .select(F.unix_millis("timestamp").alias("ms")).first())
-    if committed is None:
-        raise ValueError(f"{candidate} has no version {candidate_version} (vacuumed or rebuilt?)")
     writer = (
         spark.read.option("versionAsOf", candidate_version).table(candidate)
         .write.format("delta")
         .option("txnAppId", candidate)
-        .option("txnVersion", committed["ms"])
+        .option("txnVersion", candidate_commit_ms(candidate, candidate_version))
         .option("userMetadata", json.dumps({"candidate": candidate, "candidate_version": candidate_version}))
     )
     if not spark.catalog.tableExists(table):
         writer.saveAsTable(table)  # managed, at <lake>/<database>/<table>
         return {"table": table, "candidate_version": candidate_version, "published_version": 0}
-    before = _latest_version(spark, table)
+    before = latest_version(spark, table)
     location = spark.sql(f"DESCRIBE DETAIL {table}").first()["location"]
     writer.mode("overwrite").option("overwriteSchema", "true").save(location)
-    after = _latest_version(spark, table)
+    after = latest_version(spark, table)
     if after == before:
         log.info("%s: candidate version %s was already published; nothing to do", table, candidate_version)
     return {"table": table, "candidate_version": candidate_version,
