@@ -19,7 +19,7 @@ from ecomlake.private_files import write_private
 
 log = logging.getLogger(__name__)
 
-LAYERS = ("ops", "bronze", "quarantine", "silver", "silver_candidate", "staging", "marts")
+LAYERS = ("ops", "bronze", "quarantine", "silver", "silver_candidate", "staging", "intermediate", "marts")
 """Databases of the lakehouse; each lives at ``<lake>/<layer>``."""
 
 # Jars added to pyspark's own: Delta, the client driver of the metastore database, the PII tokeniser.

@@ -18,7 +18,7 @@ from types import ModuleType
 
 import expectations
 from ecomlake.contracts import all_sources
-from expectations import ad_spend, identity, inventory, orders, payments, service
+from expectations import ad_spend, customers, identity, inventory, orders, payments, service
 
 # bronze_rules() and silver_rules() return expectations added to the source's bronze and silver suites;
 # cross_checks(spark, silver) returns (name, view, expectations) of rules that span tables, given the source's
@@ -64,6 +64,10 @@ DATASETS: dict[str, Rules] = {
 MARTS: dict[str, Callable[[], list]] = {
     "marts.orders_daily": orders.orders_daily_suite,
     "silver.identity_map": identity.identity_map_suite,
+    "marts.customers": customers.customers_suite,
+    "marts.customer_identifiers": customers.customer_identifiers_suite,
+    "marts.audiences": customers.audiences_suite,
+    "marts.customer_attribute_coverage": customers.customer_attribute_coverage_suite,
 }
 
 

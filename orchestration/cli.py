@@ -43,7 +43,7 @@ log = logging.getLogger("ecomlake")
 SOURCE_DOCS = Path(__file__).resolve().parents[1] / "docs" / "sources.md"
 INGEST_DAGS = tuple(f"ingest_{source}" for source in SOURCE_ORDER)
 # The main job: the DAGs that event-driven mode chains by assets, run here in order.
-MAIN_DAGS = (*INGEST_DAGS, "identity_graph", "orders_marts")
+MAIN_DAGS = (*INGEST_DAGS, "identity_graph", "customer_marts", "orders_marts")
 
 
 def _services(cfg: Settings) -> list:
@@ -125,12 +125,13 @@ def wait_for_chain(cfg: Settings, landed: datetime, timeout_s: float) -> str:
 
 
 def _dags_for(sources: list[str]) -> tuple[str, ...]:
-    """The ingest DAGs of ``sources`` in delivery order, the identity graph when one of them carries identifiers,
-    then the marts (they read silver.orders)."""
+    """The ingest DAGs of ``sources`` in delivery order, the identity graph and the customer marts when one of
+    them carries identifiers, then the orders marts (they read silver.orders)."""
     from spark_jobs.identity.rules import load_rules
 
     carriers = {link.source for link in load_rules().links}
-    identity = ("identity_graph",) if any(load_contract(s).silver_table in carriers for s in sources) else ()
+    identity = (("identity_graph", "customer_marts") if any(load_contract(s).silver_table in carriers for s in sources)
+                else ())
     return (*[f"ingest_{s}" for s in SOURCE_ORDER if s in sources], *identity, "orders_marts")
 
 
@@ -178,6 +179,21 @@ def _identity_lines(steps: dict) -> list[str]:
     ]
 
 
+def _customer_lines(report: dict) -> list[str]:
+    steps = report["steps"]
+    nodes = steps["marts"]["nodes"]
+    checks = [c["expectations"] for c in steps["marts_check"].values()]
+    coverage = steps["coverage"]
+    lowest = sorted(coverage.items(), key=lambda item: item[1])[:3]
+    return [
+        *[f"  {table:<34} {info['rows']:>8} rows" for table, info in report["tables"].items()],
+        f"  dbt build: {sum(s in ('success', 'pass') for s in nodes.values())}/{len(nodes)} nodes ok "
+        f"(models, tests, unit tests); expectations {_gate_text(*checks)}",
+        f"  {len(coverage)} documented attributes, {sum(c >= 0.9 for c in coverage.values())} with a value for "
+        f"≥ 90% of customers; lowest: " + ", ".join(f"{name} {share:.0%}" for name, share in lowest),
+    ]
+
+
 def render_summary(cfg: Settings, reports: dict[str, dict]) -> str:
     """Per source: files, rows in / to bronze / quarantined (by reason, checked against truth), silver rows,
     expectations; then the marts."""
@@ -200,6 +216,8 @@ def render_summary(cfg: Settings, reports: dict[str, dict]) -> str:
     lines += ["", "quarantined this run, by reason:", *(reasons or ["  none"])]
     if graph := reports.get("identity_graph"):
         lines += ["", "identity graph (OneID):", *_identity_lines(graph["steps"])]
+    if customers := reports.get("customer_marts"):
+        lines += ["", "customer profiles:", *_customer_lines(customers)]
     if marts := reports.get("orders_marts"):
         steps = marts["steps"]
         nodes = {**steps["staging"]["nodes"], **steps["mart"]["nodes"]}

@@ -43,13 +43,19 @@ def latest_version(spark, table: str) -> int:
 
 def build_candidate(table: str) -> dict:
     """dbt build of one mart into its candidate, with its tests; the published mart is not touched."""
+    built = build_candidates((table,), table.split(".")[1])
+    return {**built, "candidate": candidate_of(table), "candidate_version": built["candidates"][table]}
+
+
+def build_candidates(tables: tuple[str, ...], select: str | None = None) -> dict:
+    """One dbt build of several marts into their candidates, with their tests; by default with every
+    staging and intermediate model they read (``+<mart>``). Returns each candidate's new version."""
     spark, cfg = get_spark(), settings()
-    candidate = candidate_of(table)
-    database = candidate.split(".")[0]
-    # At <lake>/<database> like every layer, before dbt would create it under the warehouse's default.
-    spark.sql(f"CREATE DATABASE IF NOT EXISTS {database} LOCATION '{cfg.lake_root}/{database}'")
-    built = build_models(table.split(".")[1])
-    return {**built, "candidate": candidate, "candidate_version": latest_version(spark, candidate)}
+    for database in sorted({candidate_of(t).split(".")[0] for t in tables}):
+        # At <lake>/<database> like every layer, before dbt would create it under the warehouse's default.
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS {database} LOCATION '{cfg.lake_root}/{database}'")
+    built = build_models(select or " ".join(f"+{t.split('.')[1]}" for t in tables))
+    return {**built, "candidates": {t: latest_version(spark, candidate_of(t)) for t in tables}}
 
 
 def gate_candidate(table: str, candidate_version: int) -> dict:
@@ -106,9 +112,25 @@ def publish(table: str, candidate_version: int) -> dict:
             "published_version": after if after != before else None}
 
 
+def gate_candidates(candidates: dict[str, int]) -> dict:
+    """The gate of each candidate version (table → version); raises on the first critical failure."""
+    return {table: gate_candidate(table, version) for table, version in candidates.items()}
+
+
+def publish_all(candidates: dict[str, int]) -> dict:
+    """Publish each checked candidate version (once each)."""
+    return {table: publish(table, version) for table, version in candidates.items()}
+
+
 def refresh_mart(table: str) -> dict:
     """The whole hop for callers outside Airflow (tests, one-off runs): build, gate, publish."""
     built = build_candidate(table)
     checked = gate_candidate(table, built["candidate_version"])
     return {"mart": built, "mart_check": checked, "publish": publish(table, built["candidate_version"])}
 
+
+def refresh_marts(tables: tuple[str, ...]) -> dict:
+    """:func:`refresh_mart` for a group of marts built by one dbt run."""
+    built = build_candidates(tables)
+    checked = gate_candidates(built["candidates"])
+    return {"marts": built, "marts_check": checked, "publish": publish_all(built["candidates"])}

@@ -167,9 +167,18 @@ def ensure_table(spark: SparkSession, table: str, schema: T.StructType, partitio
     builder.execute()
 
 
+_LEDGERS_CHECKED: set[str] = set()  # Spark applications that have made sure the ledgers exist
+
+
 def ensure_ledgers(spark: SparkSession) -> None:
+    """Create the ledgers on first use; checked once per Spark application (they are never dropped, and every
+    hop asks several times: three catalog lookups each)."""
+    application = spark.sparkContext.applicationId
+    if application in _LEDGERS_CHECKED:
+        return
     for table, schema, partition in LEDGERS:
         ensure_table(spark, table, schema, partition)
+    _LEDGERS_CHECKED.add(application)
 
 
 def _merge_into(spark: SparkSession, table: str, rows: DataFrame, keys: tuple[str, ...], partition: str,

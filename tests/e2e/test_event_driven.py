@@ -1,4 +1,5 @@
-"""Under `airflow standalone`: a delivery alone starts ingestion, then the marts; a bad one stops the chain."""
+"""Under `airflow standalone`: a delivery alone starts ingestion, then the marts; two ingest DAGs run side by side
+and a cleared run reloads exactly its deliveries; a bad delivery stops the chain."""
 
 import json
 import os
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration import pipeline
 from orchestration.airflow_api import TERMINAL, dag_runs_since, parse_time
 from orchestration.cli import wait_for_chain
 
@@ -74,6 +76,11 @@ def tries(cfg, dag_id: str, run_id: str) -> dict[str, int]:
     return {ti["task_id"]: ti["try_number"] for ti in body["task_instances"]}
 
 
+def commits(cfg, table: str) -> int:
+    layer, name = table.split(".")
+    return len(list(Path(cfg.table_location(layer, name)).glob("_delta_log/*.json")))
+
+
 def test_two_ingest_dags_run_side_by_side_and_a_cleared_run_reloads_exactly_its_deliveries(
         airflow, cfg, platform_env, spark, content_hash):
     started = datetime.now(UTC)
@@ -93,6 +100,7 @@ def test_two_ingest_dags_run_side_by_side_and_a_cleared_run_reloads_exactly_its_
     assert spark.table("bronze.payments").where(delivery).count() > 0
     claimed = {r.source_file for r in spark.table("ops.run_claims").where(f"run_id = '{run_id}'").collect()}
     assert claimed and all(f.startswith("payments/2026-06-02/") for f in claimed)
+    versions = {t: commits(cfg, t) for t in ("bronze.payments", "silver.payments")}
 
     airflow_call(cfg, "POST", f"dags/ingest_payments/dagRuns/{run_id}/clear", {"dry_run": False})
     deadline = time.monotonic() + 1200
@@ -104,6 +112,9 @@ def test_two_ingest_dags_run_side_by_side_and_a_cleared_run_reloads_exactly_its_
     reloaded = json.loads((cfg.var_dir / "reports" / "ingest_payments.json").read_text())["steps"]["ingest"]
     assert reloaded["files"] == len(claimed)
     assert {t: content_hash(t, where) for t, where in tables.items()} == before
+    assert commits(cfg, "silver.payments") == versions["silver.payments"], "silver published a second time"
+    assert commits(cfg, "bronze.payments") == versions["bronze.payments"] + 1  # it did reload its files
+    assert pipeline.ingest("payments", run_id="another-run")["files"] == 0  # nothing of it is up for grabs
 
 
 def test_a_broken_delivery_stops_at_ingestion_and_alerts(airflow, cfg, platform_env, spark):

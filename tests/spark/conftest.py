@@ -31,3 +31,11 @@ def ten_source_lake(spark, cfg) -> dict[str, tuple[dict, dict]]:
 
     generate(cfg, list(SOURCE_ORDER), LAKE_START, LAKE_DAYS, LAKE_SEED, LAKE_SCALE)
     return {source: (pipeline.ingest(source), pipeline.build_silver(source)) for source in SOURCE_ORDER}
+
+
+@pytest.fixture(scope="session")
+def identity_lake(ten_source_lake, spark) -> dict:
+    """The test lake's identity graph, resolved and published once (OneID and the customer marts read it)."""
+    from orchestration import identity
+
+    return identity.refresh_identity()

@@ -1,0 +1,28 @@
+with
+
+source as (
+
+    select * from {{ source('silver', 'service_tickets') }}
+
+),
+
+renamed as (
+
+    select
+        ticket_id,
+        channel as ticket_channel,
+        category as ticket_category,
+        contact_phone_token,
+        contact_email_token,
+        order_id,
+        nps_score,
+        opened_at,
+        to_date(opened_at) as opened_date,
+        first_response_minutes,
+        resolution_hours
+
+    from source
+
+)
+
+select * from renamed
