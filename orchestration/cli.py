@@ -143,7 +143,9 @@ def cmd_backfill(args: argparse.Namespace) -> None:
 
 
 def _reports(cfg: Settings, dag_ids: tuple[str, ...]) -> dict[str, dict]:
-    return {dag_id: json.loads((cfg.var_dir / "reports" / f"{dag_id}.json").read_text()) for dag_id in dag_ids}
+    """The latest report of each DAG that wrote one (a run skipped for want of inputs writes none)."""
+    paths = {dag_id: cfg.var_dir / "reports" / f"{dag_id}.json" for dag_id in dag_ids}
+    return {dag_id: json.loads(path.read_text()) for dag_id, path in paths.items() if path.exists()}
 
 
 def cmd_run(args: argparse.Namespace) -> None:

@@ -38,14 +38,19 @@ def fail_fast_on_data_errors() -> Iterator[None]:
     """Data errors (a failed quality gate, a failing dbt test) fail the task at once.
 
     Retrying cannot fix bad data; transient errors (a busy metastore, a lost
-    executor) still get the DAG's retries with backoff.
+    executor) still get the DAG's retries with backoff. A build whose inputs were
+    never published (a source that has not delivered yet) is skipped, with the
+    reason in the log, rather than failed.
     """
-    from airflow.sdk.exceptions import AirflowFailException
+    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
     from expectations.gate import QualityGateError
     from orchestration.dbt import DbtError
+    from orchestration.marts import InputsMissing
 
     try:
         yield
+    except InputsMissing as missing:
+        raise AirflowSkipException(str(missing)) from missing
     except (QualityGateError, DbtError) as error:
         raise AirflowFailException(str(error)) from error

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import replace
 
 from ecomlake.spark import get_spark
 from orchestration import marts
@@ -36,9 +37,14 @@ def build_candidate(guards: bool = True) -> dict:
     from spark_jobs.identity.rules import load_rules
 
     spark, rules = get_spark(), load_rules()
+    sources = sorted({link.source for link in rules.links})
+    if not (present := [s for s in sources if spark.catalog.tableExists(s)]):
+        raise marts.InputsMissing(f"waiting for the first publish of any of {', '.join(sources)}")
+    if missing := sorted(set(sources) - set(present)):
+        log.info("identity: %s not published yet; its links wait for it", ", ".join(missing))
+        rules = replace(rules, links=tuple(link for link in rules.links if link.source in present))
     # The data date: the last delivery the graph has seen (a rebuild of the same data gives the same date).
-    data_date = max(spark.table(source).agg(F.max("_delivered_on")).first()[0]
-                    for source in sorted({link.source for link in rules.links}))
+    data_date = max(spark.table(source).agg(F.max("_delivered_on")).first()[0] for source in present)
     edges_version = _write_candidate(identity_edges(spark, rules), EDGES)
     resolution = resolve(spark.table(marts.candidate_of(EDGES)), rules, guards)
     map_version = _write_candidate(resolution.identifiers, MAP)

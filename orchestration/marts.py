@@ -23,6 +23,17 @@ CANDIDATE_SUFFIX = "_candidate"
 """Appended to a mart's database for its candidate (the dbt macro does the same with var ``wap``)."""
 
 
+class InputsMissing(RuntimeError):
+    """A table a build reads was never published (its source has not delivered yet): nothing to build now."""
+
+
+def require_inputs(tables: tuple[str, ...]) -> None:
+    """Raise :class:`InputsMissing` naming those of ``tables`` that do not exist yet."""
+    spark = get_spark()
+    if missing := [t for t in tables if not spark.catalog.tableExists(t)]:
+        raise InputsMissing(f"waiting for the first publish of {', '.join(missing)}")
+
+
 def candidate_of(table: str) -> str:
     """``marts.orders_daily`` → ``marts_candidate.orders_daily``."""
     database, name = table.split(".")

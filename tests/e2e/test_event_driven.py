@@ -39,7 +39,7 @@ def deliver(platform_env, day: str, *extra: str) -> subprocess.CompletedProcess:
 
 def test_a_delivery_alone_updates_the_mart(airflow, cfg, platform_env, spark):
     started = datetime.now(UTC)
-    done = deliver(platform_env, "2026-06-01", "--wait", "--timeout", "1200")
+    done = deliver(platform_env, "2026-06-01", "--sources", "orders", "--wait", "--timeout", "1200")
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     assert "mart updated in" in done.stdout
     print(done.stdout)  # the measured latency, for the log

@@ -129,8 +129,15 @@ def withdraw_consent(cfg, user_ids: set[str], day: str) -> None:
     (delivery / READY_MARKER).write_text("{}")
 
 
+def keys(cfg) -> dict[tuple[str, str], str | None]:
+    rows = duck(cfg, "silver.identity_map").sql(
+        "select identifier_type, identifier, customer_key from silver_identity_map").fetchall()
+    return {(kind, value): key for kind, value, key in rows}
+
+
 def test_audiences_hold_only_consenting_customers_and_a_withdrawal_leaves_on_the_next_run(customer_marts, cfg,
                                                                                          lake_days):
+    """Also: the identity graph rebuilt after a change that adds no evidence gives everyone the same key."""
     consenting, audiences = consenting_customers(cfg), members(cfg)
     everyone = set().union(*audiences.values())
     assert everyone and everyone <= consenting
@@ -140,10 +147,12 @@ def test_audiences_hold_only_consenting_customers_and_a_withdrawal_leaves_on_the
     accounts = {r[0] for r in duck(cfg, "silver.identity_map").sql(
         f"select identifier from silver_identity_map where identifier_type = 'user_id' and customer_key = '{leaver}'"
     ).fetchall()}
+    keys_before = keys(cfg)
     withdraw_consent(cfg, accounts, (lake_days[-1] + timedelta(days=1)).isoformat())
     pipeline.ingest_and_build("users")
     identity.refresh_identity()
     marts.refresh_marts(MARTS)
+    assert keys(cfg) == keys_before
 
     after = members(cfg)
     assert all(leaver not in keys for keys in after.values())

@@ -139,13 +139,6 @@ def test_without_the_guards_precision_visibly_drops(identity_lake, cfg):
     assert identity_scores(cfg) == guarded
 
 
-def test_a_rebuild_gives_every_identifier_the_same_key(identity_lake, spark):
-    before = {(r.identifier_type, r.identifier): r.customer_key for r in spark.table("silver.identity_map").collect()}
-    identity.refresh_identity()
-    after = {(r.identifier_type, r.identifier): r.customer_key for r in spark.table("silver.identity_map").collect()}
-    assert after == before
-
-
 def test_key_changes_name_merges_splits_and_removals(spark):
     def id_map(rows):
         return spark.createDataFrame(rows, "identifier_type string, identifier string, customer_key string")

@@ -1,9 +1,6 @@
 """The orders chain on real Spark, Delta and the shared metastore, scored against the generator's truth."""
 
 import json
-import subprocess
-import sys
-import textwrap
 from datetime import date
 from pathlib import Path
 
@@ -107,18 +104,3 @@ def test_an_independent_reader_sees_the_same_delta_tables(first_run, spark, cfg)
     for layer, table in (("bronze", "orders"), ("marts", "orders_daily")):
         independent = DeltaTable(cfg.table_location(layer, table)).to_pyarrow_table().num_rows
         assert independent == spark.table(f"{layer}.{table}").count()
-
-
-def test_a_second_spark_application_shares_the_catalog(first_run, spark, platform_env):
-    """Another JVM reads our mart and creates a table this session then sees: one metastore."""
-    script = textwrap.dedent("""
-        from ecomlake.spark import get_spark
-        spark = get_spark()
-        print("ORDERS", spark.table("marts.orders_daily").agg({"orders": "sum"}).first()[0])
-        spark.sql("CREATE TABLE IF NOT EXISTS ops.written_by_other_app USING delta AS SELECT 42 AS answer")
-    """)
-    out = subprocess.run([sys.executable, "-c", script], env={**__import__("os").environ, **platform_env},
-                         capture_output=True, text=True, timeout=600, check=True).stdout
-    expected = spark.table("marts.orders_daily").agg(F.sum("orders")).first()[0]
-    assert f"ORDERS {expected}" in out
-    assert spark.table("ops.written_by_other_app").first().answer == 42
