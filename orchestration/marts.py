@@ -27,6 +27,16 @@ class InputsMissing(RuntimeError):
     """A table a build reads was never published (its source has not delivered yet): nothing to build now."""
 
 
+def dbt_sources() -> tuple[str, ...]:
+    """Every table the dbt project reads (``<schema>.<table>``), from its sources file: the one list of them."""
+    import yaml
+
+    from orchestration.dbt import PROJECT_DIR
+
+    declared = yaml.safe_load((PROJECT_DIR / "models" / "staging" / "_silver__sources.yml").read_text())
+    return tuple(f"{source['schema']}.{table['name']}" for source in declared["sources"] for table in source["tables"])
+
+
 def require_inputs(tables: tuple[str, ...]) -> None:
     """Raise :class:`InputsMissing` naming those of ``tables`` that do not exist yet."""
     spark = get_spark()
