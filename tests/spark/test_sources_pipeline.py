@@ -182,7 +182,8 @@ def test_an_ingestion_killed_mid_write_then_re_run_equals_an_uninterrupted_run(f
     for attempt in range(3):
         day, run_id = date.fromordinal(KILL_DAY.toordinal() + attempt), f"killed-run-{attempt}"
         killed_after_its_bronze_commit(cfg, platform_env, day, run_id)
-        ledger = spark.table("ops.ingested_files").where(F.col("source_file").contains(day.isoformat()))
+        ledger = spark.table("ops.ingested_files").where(
+            (F.col("source") == "clickstream") & F.col("source_file").contains(day.isoformat()))
         if ledger.count() == 0:
             break
     else:
