@@ -46,7 +46,7 @@ def customer_marts():
 
         with fail_fast_on_data_errors():
             require_inputs(dbt_sources())
-            return build_candidates(MARTS)
+            return build_candidates(MARTS, only_if_changed=True)
 
     @task
     def gate_customer_marts(built: dict) -> dict:
@@ -64,7 +64,7 @@ def customer_marts():
         from orchestration.marts import publish_all
         from orchestration.reports import write_report
 
-        published = publish_all(built["candidates"])
+        published = publish_all(built)
         coverage = {r.attribute: r.coverage for r in get_spark().table("marts.customer_attribute_coverage").collect()}
         write_report("customer_marts", MARTS, {"marts": built, "marts_check": checked, "publish": published,
                                                "coverage": coverage})
