@@ -160,3 +160,8 @@ SOURCE_ORDER = ("users", "products", "inventory", "orders", "payments", "clickst
 
 def all_sources() -> list[str]:
     return sorted(p.stem for p in CONTRACTS_DIR.glob("*.yaml"))
+
+
+def erasable_sources() -> list[Contract]:
+    """Sources whose rows can hold a person's identifiers (fields with ``identifier``): what erasure visits."""
+    return [c for c in map(load_contract, all_sources()) if any(f.identifier for f in c.fields)]
