@@ -225,11 +225,16 @@ def _customer_lines(report: dict) -> list[str]:
     ]
 
 
+def _fresh(report: dict, since: datetime | None) -> bool:
+    """Written by this run (started ``since``), not left by an earlier one."""
+    return since is None or datetime.fromisoformat(report["generated_at"]) >= since
+
+
 def _heading(title: str, report: dict, since: datetime | None) -> list[str]:
     """A section's title; a build skipped this run (nothing new) shows the figures of its last build, said so."""
-    built = datetime.fromisoformat(report["generated_at"])
-    if since is None or built >= since:
+    if _fresh(report, since):
         return ["", f"{title}:"]
+    built = datetime.fromisoformat(report["generated_at"])
     return ["", f"{title} (unchanged: nothing new since its last build at {built:%Y-%m-%d %H:%M:%S} UTC):"]
 
 
@@ -254,6 +259,11 @@ def render_summary(cfg: Settings, reports: dict[str, dict], since: datetime | No
         if ingest["quarantined"]:
             reasons.append(f"  {source:<12} " + ", ".join(f"{k}={v}" for k, v in ingest["quarantined"].items()))
     lines += ["", "quarantined this run, by reason:", *(reasons or ["  none"])]
+    if (erased := reports.get("erasure")) and _fresh(erased, since):
+        requests = erased["steps"]["erasure"]["requests"].values()
+        lines += ["", f"erasure: {len(requests)} closed accounts erased past their cooling-off period "
+                  f"({sum(s['rows_deleted'] for steps in requests for s in steps)} rows deleted, "
+                  f"{sum(s['values_redacted'] for steps in requests for s in steps[1:])} values redacted)"]
     if graph := reports.get("identity_graph"):
         lines += [*_heading("identity graph (OneID)", graph, since), *_identity_lines(graph["steps"])]
     if customers := reports.get("customer_marts"):
