@@ -39,7 +39,7 @@ def erase_due(grace_days: int | None = None) -> dict:
     if not due:
         raise NothingNew(f"no closed account past its {grace}-day cooling-off period")
     on = spark.table("silver.users").agg(F.max("_delivered_on")).first()[0]
-    done = dict(erasure.erase(spark, hmac_key(cfg), user_id, on) for user_id in due)
+    done = erasure.erase(spark, hmac_key(cfg), due, on)
     log.info("erased %d closed accounts", len(due))
     return {"requests": {request: [asdict(s) for s in steps] for request, steps in done.items()}}
 
@@ -80,8 +80,10 @@ def erasure_report(user_id: str) -> dict:
     found = {}
     for table in _tables(spark):
         df = spark.table(table)
-        text = [f.name for f in df.schema.fields if isinstance(f.dataType, T.StringType)]
-        conditions = [F.col(c).contains(user_id) for c in text]
+        # Text, and the text of structs, arrays and maps (a CDC envelope's images, rescued properties).
+        text = [f.name for f in df.schema.fields
+                if isinstance(f.dataType, T.StringType | T.StructType | T.ArrayType | T.MapType)]
+        conditions = [F.col(f"`{c}`").cast("string").contains(user_id) for c in text]
         if digests is not None and table != erasure.ERASED:
             conditions += _digest_matches(df, table, digests, key)
         found[table] = df.where(reduce(or_, conditions)).count() if conditions else 0

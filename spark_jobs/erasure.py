@@ -143,7 +143,8 @@ def due_requests(spark: SparkSession, grace_days: int) -> list[str]:
 
 
 def _collect(df: DataFrame) -> frozenset[str]:
-    return frozenset(r[0] for r in df.where(F.col(df.columns[0]).isNotNull()).distinct().collect())
+    """The distinct non-null values of a one-column frame."""
+    return frozenset(r.v for r in df.toDF("v").where("v is not null").distinct().collect())
 
 
 def subject(spark: SparkSession, key: HmacKey, user_id: str) -> Subject:
@@ -280,31 +281,38 @@ def _ensure(spark: SparkSession, table: str, schema: T.StructType) -> None:
     ensure_table(spark, table, schema)
 
 
-def erase(spark: SparkSession, key: HmacKey, user_id: str, on: date) -> tuple[str, list[Step]]:
-    """Carry out one request in every source layer; silver's users last (its tombstone is the request, so a
-    crash before the end leaves it due, and every step is safe to run again)."""
-    person = subject(spark, key, user_id)
-    record(spark, person, key, on)
-    steps = [Step("recorded", ERASED, 0, sum(len(v) for v in person.values.values()))]
+def erase(spark: SparkSession, key: HmacKey, user_ids: list[str], on: date) -> dict[str, list[Step]]:
+    """Carry out these requests together, one pass over each table of every source layer; silver's users last
+    (its tombstones are the requests, so a crash before the end leaves them due, and every step is safe to run
+    again). Each request's log holds what was recorded for it and the steps of the pass it was part of."""
+    people = [subject(spark, key, user_id) for user_id in user_ids]
+    for person in people:
+        record(spark, person, key, on)
+    everyone = Subject("", {kind: frozenset().union(*[p.of(kind) for p in people])
+                            for kind in {k for p in people for k in p.values}},
+                       frozenset().union(*[p.raw for p in people]))
+    steps = []
     for contract in sorted(erasable_sources(), key=lambda c: c.source == "users"):
         if spark.catalog.tableExists(table := f"quarantine.{contract.source}"):
-            steps.append(_quarantine(spark, table, person))
+            steps.append(_quarantine(spark, table, everyone))
         if spark.catalog.tableExists(table := f"bronze.{contract.source}"):
-            owned, redactions = bronze_layout(contract, key, person)
+            owned, redactions = bronze_layout(contract, key, everyone)
             steps.append(_erase_rows(spark, table, owned, redactions))
         for table in (f"{CANDIDATES}.{contract.silver.table}", contract.silver_table):
             if spark.catalog.tableExists(table):
-                steps.append(_silver(spark, contract, table, person))
-    _write_log(spark, person.request, steps)
-    log.info("erasure %s…: %d rows deleted, %d values redacted in %d tables", person.request[:12],
-             sum(s.rows_deleted for s in steps), sum(s.values_redacted for s in steps[1:]), len(steps) - 1)
-    return person.request, steps
+                steps.append(_silver(spark, contract, table, everyone))
+    done = {p.request: [Step("recorded", ERASED, 0, sum(map(len, p.values.values()))), *steps] for p in people}
+    _write_log(spark, done)
+    log.info("erasure of %d accounts: %d rows deleted, %d values redacted in %d tables", len(people),
+             sum(s.rows_deleted for s in steps), sum(s.values_redacted for s in steps), len(steps))
+    return done
 
 
-def _write_log(spark: SparkSession, request: str, steps: list[Step]) -> None:
+def _write_log(spark: SparkSession, done: dict[str, list[Step]]) -> None:
     at = datetime.now(UTC)
     _ensure(spark, LOG, LOG_SCHEMA)
-    rows = [(request, s.step, s.table, s.rows_deleted, s.values_redacted, at) for s in steps]
+    rows = [(request, s.step, s.table, s.rows_deleted, s.values_redacted, at)
+            for request, steps in done.items() for s in steps]
     spark.createDataFrame(rows, LOG_SCHEMA).write.format("delta").mode("append").saveAsTable(LOG)
 
 

@@ -8,6 +8,7 @@ Runs last (it erases for good): the generator's own closures are erased too once
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
 import json
@@ -54,7 +55,7 @@ def holding(cfg, needles: set[str]) -> dict[str, int]:
         files = sorted(str(f) for f in table.rglob("*.parquet") if "_delta_log" not in f.parts)
         if files:
             rows = con.sql(f"select count(*) from read_parquet({files}, union_by_name = true) t where {contains}")
-            if n := rows.fetchone()[0]:
+            if n := rows.fetchall()[0][0]:
                 found[f"{table.parent.name}.{table.name}"] = n
     return found
 
@@ -63,7 +64,8 @@ def holding(cfg, needles: set[str]) -> dict[str, int]:
 def closed(identity_lake, cfg, lake_days) -> dict:
     """An account with orders and tickets, closed by a CDC delete the CRM delivers three days after the lake."""
     orders = [e["after"] for e in events(cfg, "orders") if e["after"] and e["after"]["user_id"]]
-    tickets = {e["order_id"] for e in events(cfg, "service") if e.get("order_id")}
+    tickets = {row["order_id"] for path in Path(cfg.landing_root, "service").glob("*/*.csv")
+               for row in csv.DictReader(path.open(encoding="utf-8")) if row.get("order_id")}
     versions: dict[str, list[dict]] = {}
     for event in events(cfg, "users"):
         versions.setdefault((event["after"] or event["before"])["user_id"], []).append(event)
