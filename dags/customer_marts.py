@@ -27,9 +27,6 @@ MARTS = ("marts.customers", "marts.customer_identifiers", "marts.audiences", "ma
 # What the profiles read that does not feed the identity graph (whose updates republish the map).
 EXTRA_READS = ("silver.products", "silver.coupon_events")
 TRIGGERS = ("silver.identity_map", *EXTRA_READS)
-# Every silver table the dbt models read (dbt_project/models/staging/_silver__sources.yml).
-READS = (*TRIGGERS, "silver.users", "silver.orders", "silver.clickstream_events", "silver.service_tickets",
-         "silver.logistics_events")
 
 
 @dag(
@@ -43,13 +40,13 @@ def customer_marts():
     @task
     def build_customer_marts() -> dict:
         """dbt build of the marts and everything they read, into the candidates (models, tests, unit tests);
-        skipped until every table they read has been published once."""
+        skipped until every table dbt reads (its sources file) has been published once."""
         from orchestration.dag_settings import fail_fast_on_data_errors
-        from orchestration.marts import build_candidates, require_inputs
+        from orchestration.marts import build_candidates, dbt_sources, require_inputs
 
         with fail_fast_on_data_errors():
-            require_inputs(READS)
-            return build_candidates(MARTS)
+            require_inputs(dbt_sources())
+            return build_candidates(MARTS, only_if_changed=True)
 
     @task
     def gate_customer_marts(built: dict) -> dict:
@@ -67,7 +64,7 @@ def customer_marts():
         from orchestration.marts import publish_all
         from orchestration.reports import write_report
 
-        published = publish_all(built["candidates"])
+        published = publish_all(built)
         coverage = {r.attribute: r.coverage for r in get_spark().table("marts.customer_attribute_coverage").collect()}
         write_report("customer_marts", MARTS, {"marts": built, "marts_check": checked, "publish": published,
                                                "coverage": coverage})

@@ -42,7 +42,7 @@ def identity_graph():
         from orchestration.identity import build_candidate
 
         with fail_fast_on_data_errors():
-            return build_candidate()
+            return build_candidate(only_if_changed=True)
 
     @task
     def gate_identity(built: dict) -> dict:

@@ -47,7 +47,7 @@ def orders_marts():
         from orchestration.marts import build_candidate
 
         with fail_fast_on_data_errors():
-            return build_candidate(MART)
+            return build_candidate(MART, only_if_changed=True)
 
     @task
     def gate_orders_daily(built: dict) -> dict:
@@ -64,7 +64,7 @@ def orders_marts():
         from orchestration.marts import publish
         from orchestration.reports import write_report
 
-        published = publish(MART, built["candidate_version"])
+        published = publish(MART, built["candidate_version"], built["built_from"])
         write_report("orders_marts", ("staging.stg_orders__orders", MART),
                      {"staging": staging, "mart": built, "mart_check": checked, "publish": published})
         return published

@@ -60,10 +60,10 @@ def cmd_demo(args: argparse.Namespace) -> None:
     started = time.monotonic()
     cmd_generate(args)
     generated = time.monotonic() - started
-    dag_ids = _dags_for(args.sources)
+    dag_ids, runs_started = _dags_for(args.sources), datetime.now(UTC)
     _run_main_dags(cfg, args.start + timedelta(days=args.days - 1), dag_ids)
     reports = _reports(cfg, dag_ids)
-    print(render_summary(cfg, reports))
+    print(render_summary(cfg, reports, runs_started))
     print(render_truth(cfg, reports))
     print(f"\ngenerated in {generated:.0f}s; DAG runs took {time.monotonic() - started - generated:.0f}s")
     if args.scale >= 0.1:  # worth a throughput figure

@@ -136,10 +136,10 @@ def _dags_for(sources: list[str]) -> tuple[str, ...]:
 
 
 def cmd_backfill(args: argparse.Namespace) -> None:
-    cfg = settings()
+    cfg, since = settings(), datetime.now(UTC)
     dag_ids = _dags_for(args.sources)
     _run_main_dags(cfg, args.end, dag_ids, {"replay_from": args.start.isoformat(), "replay_to": args.end.isoformat()})
-    print(render_summary(cfg, _reports(cfg, dag_ids)))
+    print(render_summary(cfg, _reports(cfg, dag_ids), since))
 
 
 def _reports(cfg: Settings, dag_ids: tuple[str, ...]) -> dict[str, dict]:
@@ -149,11 +149,10 @@ def _reports(cfg: Settings, dag_ids: tuple[str, ...]) -> dict[str, dict]:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    cfg = settings()
-    started = time.monotonic()
+    cfg, since, started = settings(), datetime.now(UTC), time.monotonic()
     dag_ids = _dags_for(args.sources)
     _run_main_dags(cfg, args.logical_date, dag_ids)
-    print(render_summary(cfg, _reports(cfg, dag_ids)))
+    print(render_summary(cfg, _reports(cfg, dag_ids), since))
     print(f"\nDAG runs took {time.monotonic() - started:.0f}s")
 
 
@@ -196,9 +195,18 @@ def _customer_lines(report: dict) -> list[str]:
     ]
 
 
-def render_summary(cfg: Settings, reports: dict[str, dict]) -> str:
+def _heading(title: str, report: dict, since: datetime | None) -> list[str]:
+    """A section's title; a build skipped this run (nothing new) shows the figures of its last build, said so."""
+    built = datetime.fromisoformat(report["generated_at"])
+    if since is None or built >= since:
+        return ["", f"{title}:"]
+    return ["", f"{title} (unchanged: nothing new since its last build at {built:%Y-%m-%d %H:%M:%S} UTC):"]
+
+
+def render_summary(cfg: Settings, reports: dict[str, dict], since: datetime | None = None) -> str:
     """Per source: files, rows in / to bronze / quarantined (by reason, checked against truth), silver rows,
-    expectations; then the marts."""
+    expectations; then the identity graph and the marts, each marked when this run (started ``since``) found
+    nothing new to build."""
     lines = ["", f"ingestion (profile {cfg.profile})",
              f"  {'source':<12} {'files':>5} {'rows in':>9} {'bronze':>9} {'quarant.':>8} {'silver':>9}  "
              "expectations"]
@@ -217,13 +225,13 @@ def render_summary(cfg: Settings, reports: dict[str, dict]) -> str:
             reasons.append(f"  {source:<12} " + ", ".join(f"{k}={v}" for k, v in ingest["quarantined"].items()))
     lines += ["", "quarantined this run, by reason:", *(reasons or ["  none"])]
     if graph := reports.get("identity_graph"):
-        lines += ["", "identity graph (OneID):", *_identity_lines(graph["steps"])]
+        lines += [*_heading("identity graph (OneID)", graph, since), *_identity_lines(graph["steps"])]
     if customers := reports.get("customer_marts"):
-        lines += ["", "customer profiles:", *_customer_lines(customers)]
+        lines += [*_heading("customer profiles", customers, since), *_customer_lines(customers)]
     if marts := reports.get("orders_marts"):
         steps = marts["steps"]
         nodes = {**steps["staging"]["nodes"], **steps["mart"]["nodes"]}
-        lines += ["", "marts:"]
+        lines += _heading("marts", marts, since)
         lines += [f"  {table:<30} {info['rows']:>8} rows  {info['location']}"
                   for table, info in marts["tables"].items()]
         lines += [f"  dbt build: {sum(s in ('success', 'pass') for s in nodes.values())}/{len(nodes)} nodes ok; "

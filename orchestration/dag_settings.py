@@ -39,18 +39,18 @@ def fail_fast_on_data_errors() -> Iterator[None]:
 
     Retrying cannot fix bad data; transient errors (a busy metastore, a lost
     executor) still get the DAG's retries with backoff. A build whose inputs were
-    never published (a source that has not delivered yet) is skipped, with the
-    reason in the log, rather than failed.
+    never published (a source that has not delivered yet), or have not changed
+    since its last publish, is skipped with the reason in the log.
     """
     from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
     from expectations.gate import QualityGateError
     from orchestration.dbt import DbtError
-    from orchestration.marts import InputsMissing
+    from orchestration.marts import InputsMissing, NothingNew
 
     try:
         yield
-    except InputsMissing as missing:
-        raise AirflowSkipException(str(missing)) from missing
+    except (InputsMissing, NothingNew) as nothing_to_do:
+        raise AirflowSkipException(str(nothing_to_do)) from nothing_to_do
     except (QualityGateError, DbtError) as error:
         raise AirflowFailException(str(error)) from error

@@ -12,12 +12,15 @@ import logging
 from collections import Counter
 from dataclasses import replace
 
+from ecomlake.config import REPO_ROOT
 from ecomlake.spark import get_spark
 from orchestration import marts
 
 log = logging.getLogger(__name__)
 
 EDGES, MAP, CHANGES = "silver.identity_edges", "silver.identity_map", "silver.identity_key_changes"
+CODE = (REPO_ROOT / "spark_jobs" / "identity", REPO_ROOT / "expectations")
+"""What turns the sources into the map, besides the data: the identity jobs and rules, and the gates' suites."""
 HUBS_SHOWN = 10
 
 
@@ -27,8 +30,11 @@ def _write_candidate(df, table: str) -> int:
     return marts.latest_version(get_spark(), candidate)
 
 
-def build_candidate(guards: bool = True) -> dict:
-    """Edges from silver and their resolution, into the candidates; what it found, for the log and the report."""
+def build_candidate(guards: bool = True, only_if_changed: bool = False) -> dict:
+    """Edges from silver and their resolution, into the candidates; what it found, for the log and the report.
+
+    With ``only_if_changed``, raises :class:`~orchestration.marts.NothingNew` when edges and map were last
+    published from the source versions and code it would read now."""
     from pyspark.sql import functions as F
 
     from spark_jobs.identity.edges import identity_edges
@@ -40,6 +46,9 @@ def build_candidate(guards: bool = True) -> dict:
     sources = sorted({link.source for link in rules.links})
     if not (present := [s for s in sources if spark.catalog.tableExists(s)]):
         raise marts.InputsMissing(f"waiting for the first publish of any of {', '.join(sources)}")
+    built_from = marts.lineage(tuple(sources), CODE)
+    if only_if_changed:
+        marts.raise_if_built_from((EDGES, MAP), built_from)
     if missing := sorted(set(sources) - set(present)):
         log.info("identity: %s not published yet; its links wait for it", ", ".join(missing))
         rules = replace(rules, links=tuple(link for link in rules.links if link.source in present))
@@ -58,8 +67,8 @@ def build_candidate(guards: bool = True) -> dict:
     largest = customers.orderBy(F.desc("identifiers")).first()
     hubs = built.where("is_hub").orderBy(F.desc("hub_accounts")).collect()
     summary = {
-        "data_date": str(data_date), "edges_version": edges_version, "map_version": map_version,
-        "changes_version": changes_version, "guards": guards,
+        "built_from": built_from, "data_date": str(data_date), "edges_version": edges_version,
+        "map_version": map_version, "changes_version": changes_version, "guards": guards,
         "identifiers": built.count(), "customers": customers.count(),
         "customers_with_accounts": customers.where("accounts > 0").count(),
         "largest_customer": {"identifiers": largest.identifiers, "accounts": largest.accounts} if largest else None,
@@ -89,7 +98,8 @@ def _append_once(table: str, candidate_version: int) -> int | None:
 
 def publish(built: dict) -> dict:
     """Edges and map (each replaced in one commit), then the key changes appended to their log."""
-    published = {"edges": marts.publish(EDGES, built["edges_version"]), "map": marts.publish(MAP, built["map_version"])}
+    published = {"edges": marts.publish(EDGES, built["edges_version"], built["built_from"]),
+                 "map": marts.publish(MAP, built["map_version"], built["built_from"])}
     if built["changes_version"] is not None:
         published["key_changes"] = _append_once(CHANGES, built["changes_version"])
     return published

@@ -10,10 +10,12 @@ mart as it was, and a publish that is retried after its commit changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+from pathlib import Path
 
-from ecomlake.config import settings
+from ecomlake.config import REPO_ROOT, settings
 from ecomlake.spark import get_spark
 from orchestration.reports import docs_dir, gates_summary
 
@@ -25,6 +27,59 @@ CANDIDATE_SUFFIX = "_candidate"
 
 class InputsMissing(RuntimeError):
     """A table a build reads was never published (its source has not delivered yet): nothing to build now."""
+
+
+class NothingNew(RuntimeError):
+    """Every output was last published from the inputs and code a build would read now: nothing to rebuild."""
+
+
+DBT_CODE = (REPO_ROOT / "dbt_project" / "models", REPO_ROOT / "dbt_project" / "macros",
+            REPO_ROOT / "dbt_project" / "tests", REPO_ROOT / "dbt_project" / "dbt_project.yml",
+            REPO_ROOT / "expectations")
+"""What turns silver into the marts, besides the data: the dbt project and the gates' suites."""
+
+
+def code_digest(paths: tuple[Path, ...]) -> str:
+    """SHA-256 over the files under ``paths`` (names and contents), caches and logs left out."""
+    digest = hashlib.sha256()
+    files = sorted(f for p in paths for f in ([p] if p.is_file() else p.rglob("*"))
+                   if f.is_file() and "__pycache__" not in f.parts)
+    for f in files:
+        digest.update(str(f.relative_to(REPO_ROOT)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def lineage(inputs: tuple[str, ...], code: tuple[Path, ...]) -> dict:
+    """What a build would read now: each input's latest Delta version (None if never published) and the code.
+
+    Recorded with each publish (the commit's ``userMetadata``), so a later run can tell that nothing changed."""
+    spark = get_spark()
+    return {"inputs": {t: latest_version(spark, t) if spark.catalog.tableExists(t) else None for t in inputs},
+            "code": code_digest(code)}
+
+
+def raise_if_built_from(outputs: tuple[str, ...], current: dict) -> None:
+    """Raise :class:`NothingNew` when the last commit of every output is a publish built from ``current``.
+
+    Any other commit (a first build, a manual fix, an erasure) or any new input version means a rebuild."""
+    spark = get_spark()
+    for table in outputs:
+        if not spark.catalog.tableExists(table):
+            return
+        metadata = spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first()["userMetadata"]
+        if not metadata or json.loads(metadata).get("built_from") != current:
+            return
+    raise NothingNew(f"{', '.join(outputs)}: inputs and code unchanged since the last publish; nothing to rebuild")
+
+
+def dbt_sources() -> tuple[str, ...]:
+    """Every table the dbt project reads (``<schema>.<table>``), from its sources file: the one list of them."""
+    import yaml
+
+    from orchestration.dbt import PROJECT_DIR
+
+    declared = yaml.safe_load((PROJECT_DIR / "models" / "staging" / "_silver__sources.yml").read_text())
+    return tuple(f"{source['schema']}.{table['name']}" for source in declared["sources"] for table in source["tables"])
 
 
 def require_inputs(tables: tuple[str, ...]) -> None:
@@ -52,21 +107,28 @@ def latest_version(spark, table: str) -> int:
     return spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first()["version"]
 
 
-def build_candidate(table: str) -> dict:
+def build_candidate(table: str, only_if_changed: bool = False) -> dict:
     """dbt build of one mart into its candidate, with its tests; the published mart is not touched."""
-    built = build_candidates((table,), table.split(".")[1])
+    built = build_candidates((table,), table.split(".")[1], only_if_changed)
     return {**built, "candidate": candidate_of(table), "candidate_version": built["candidates"][table]}
 
 
-def build_candidates(tables: tuple[str, ...], select: str | None = None) -> dict:
+def build_candidates(tables: tuple[str, ...], select: str | None = None, only_if_changed: bool = False) -> dict:
     """One dbt build of several marts into their candidates, with their tests; by default with every
-    staging and intermediate model they read (``+<mart>``). Returns each candidate's new version."""
+    staging and intermediate model they read (``+<mart>``). Returns each candidate's new version and the
+    lineage to publish them with; with ``only_if_changed``, raises :class:`NothingNew` when that lineage is
+    the one the published marts were built from. (Every table dbt reads counts as an input of every mart:
+    a mart may be rebuilt for nothing, never skipped wrongly.)"""
     spark, cfg = get_spark(), settings()
+    built_from = lineage(dbt_sources(), DBT_CODE)  # before the build: an input updated during it means a rerun
+    if only_if_changed:
+        raise_if_built_from(tables, built_from)
     for database in sorted({candidate_of(t).split(".")[0] for t in tables}):
         # At <lake>/<database> like every layer, before dbt would create it under the warehouse's default.
         spark.sql(f"CREATE DATABASE IF NOT EXISTS {database} LOCATION '{cfg.lake_root}/{database}'")
     built = build_models(select or " ".join(f"+{t.split('.')[1]}" for t in tables))
-    return {**built, "candidates": {t: latest_version(spark, candidate_of(t)) for t in tables}}
+    return {**built, "candidates": {t: latest_version(spark, candidate_of(t)) for t in tables},
+            "built_from": built_from}
 
 
 def gate_candidate(table: str, candidate_version: int) -> dict:
@@ -91,14 +153,14 @@ def candidate_commit_ms(candidate: str, version: int) -> int:
     return committed["ms"]
 
 
-def publish(table: str, candidate_version: int) -> dict:
+def publish(table: str, candidate_version: int, built_from: dict | None = None) -> dict:
     """Copy a checked candidate version into the published mart: one Delta commit, at most once.
 
     The commit carries Delta's idempotent-write key (``txnAppId`` = the candidate, ``txnVersion`` =
     the candidate version's commit time), so Delta itself skips a retry of a publish that already
     committed, and an older candidate never overwrites a newer one. ``overwriteSchema`` makes the
     published schema the candidate's (a model change ships with its data); the table keeps its
-    location, history and properties.
+    location, history and properties. ``built_from`` (see :func:`lineage`) goes into the commit's metadata.
     """
 
     spark = get_spark()
@@ -108,7 +170,8 @@ def publish(table: str, candidate_version: int) -> dict:
         .write.format("delta")
         .option("txnAppId", candidate)
         .option("txnVersion", candidate_commit_ms(candidate, candidate_version))
-        .option("userMetadata", json.dumps({"candidate": candidate, "candidate_version": candidate_version}))
+        .option("userMetadata", json.dumps({"candidate": candidate, "candidate_version": candidate_version,
+                                              "built_from": built_from}))
     )
     if not spark.catalog.tableExists(table):
         writer.saveAsTable(table)  # managed, at <lake>/<database>/<table>
@@ -128,20 +191,21 @@ def gate_candidates(candidates: dict[str, int]) -> dict:
     return {table: gate_candidate(table, version) for table, version in candidates.items()}
 
 
-def publish_all(candidates: dict[str, int]) -> dict:
-    """Publish each checked candidate version (once each)."""
-    return {table: publish(table, version) for table, version in candidates.items()}
+def publish_all(built: dict) -> dict:
+    """Publish each checked candidate version of a :func:`build_candidates` (once each)."""
+    return {table: publish(table, version, built["built_from"]) for table, version in built["candidates"].items()}
 
 
 def refresh_mart(table: str) -> dict:
     """The whole hop for callers outside Airflow (tests, one-off runs): build, gate, publish."""
     built = build_candidate(table)
     checked = gate_candidate(table, built["candidate_version"])
-    return {"mart": built, "mart_check": checked, "publish": publish(table, built["candidate_version"])}
+    return {"mart": built, "mart_check": checked,
+            "publish": publish(table, built["candidate_version"], built["built_from"])}
 
 
 def refresh_marts(tables: tuple[str, ...]) -> dict:
     """:func:`refresh_mart` for a group of marts built by one dbt run."""
     built = build_candidates(tables)
     checked = gate_candidates(built["candidates"])
-    return {"marts": built, "marts_check": checked, "publish": publish_all(built["candidates"])}
+    return {"marts": built, "marts_check": checked, "publish": publish_all(built)}
