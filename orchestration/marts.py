@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ecomlake.config import REPO_ROOT, settings
@@ -153,6 +155,18 @@ def candidate_commit_ms(candidate: str, version: int) -> int:
     return committed["ms"]
 
 
+@contextmanager
+def commit_metadata(spark, metadata: str) -> Iterator[None]:
+    """Delta ``userMetadata`` on the commits made inside: the session setting, since the writer's option is
+    dropped when the write creates the table."""
+    key = "spark.databricks.delta.commitInfo.userMetadata"
+    spark.conf.set(key, metadata)
+    try:
+        yield
+    finally:
+        spark.conf.unset(key)
+
+
 def publish(table: str, candidate_version: int, built_from: dict | None = None) -> dict:
     """Copy a checked candidate version into the published mart: one Delta commit, at most once.
 
@@ -170,15 +184,15 @@ def publish(table: str, candidate_version: int, built_from: dict | None = None) 
         .write.format("delta")
         .option("txnAppId", candidate)
         .option("txnVersion", candidate_commit_ms(candidate, candidate_version))
-        .option("userMetadata", json.dumps({"candidate": candidate, "candidate_version": candidate_version,
-                                              "built_from": built_from}))
     )
-    if not spark.catalog.tableExists(table):
-        writer.saveAsTable(table)  # managed, at <lake>/<database>/<table>
-        return {"table": table, "candidate_version": candidate_version, "published_version": 0}
-    before = latest_version(spark, table)
-    location = spark.sql(f"DESCRIBE DETAIL {table}").first()["location"]
-    writer.mode("overwrite").option("overwriteSchema", "true").save(location)
+    metadata = json.dumps({"candidate": candidate, "candidate_version": candidate_version, "built_from": built_from})
+    with commit_metadata(spark, metadata):
+        if not spark.catalog.tableExists(table):
+            writer.saveAsTable(table)  # managed, at <lake>/<database>/<table>
+            return {"table": table, "candidate_version": candidate_version, "published_version": 0}
+        before = latest_version(spark, table)
+        location = spark.sql(f"DESCRIBE DETAIL {table}").first()["location"]
+        writer.mode("overwrite").option("overwriteSchema", "true").save(location)
     after = latest_version(spark, table)
     if after == before:
         log.info("%s: candidate version %s was already published; nothing to do", table, candidate_version)
