@@ -324,16 +324,19 @@ def scrub(spark: SparkSession, validated: DataFrame, contract: Contract, key: Hm
     for the load's report), their identifiers in other rows nulled. Free when nobody was ever erased."""
     if not identifier_fields(contract) or not spark.catalog.tableExists(ERASED):
         return validated, 0
-    erased = spark.table(ERASED)
     row = changed_row() if contract.is_cdc else F.col("_row")
-    matched: dict[str, set[str]] = {}
     images = [F.col("before"), F.col("after")] if contract.is_cdc else [row]
-    for image in images:
-        for f, value in zip(identifier_fields(contract), values_in(image, contract, key).values(), strict=True):
-            distinct = validated.select(value.alias("value")).where("value is not null").distinct()
-            hits = distinct.join(erased.where(F.col("kind") == f.identifier),
-                                 digest(F.col("value"), f.identifier, key) == F.col("digest"), "left_semi")
-            matched.setdefault(f.identifier, set()).update(r.value for r in hits.collect())
+    # Every identifier of the batch with its kind, looked up in one join: one Spark job, not one per field.
+    seen = reduce(DataFrame.unionByName, [
+        validated.select(F.lit(f.identifier).alias("kind"), value.cast("string").alias("value"))
+        for image in images
+        for f, value in zip(identifier_fields(contract), values_in(image, contract, key).values(), strict=True)])
+    hits = (seen.where("value is not null").distinct().alias("s")
+            .join(spark.table(ERASED).alias("e"), (F.col("s.kind") == F.col("e.kind"))
+                  & (digest(F.col("s.value"), F.col("s.kind"), key) == F.col("e.digest")), "left_semi"))
+    matched: dict[str, set[str]] = {}
+    for hit in hits.collect():
+        matched.setdefault(hit.kind, set()).add(hit.value)
     if not any(matched.values()):
         return validated, 0
     person = Subject("at load", {kind: frozenset(v) for kind, v in matched.items()})
