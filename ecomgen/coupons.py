@@ -137,8 +137,8 @@ def _redeemed(day: Day) -> list[tuple[Coupon, str, datetime]]:
     out = []
     for history in orders_placed_on(day.day, day.seed, day.scale, day.first_day):
         order, placed = history.order, history.changes[0][0]
-        if order["discount_fen"] not in FACE_VALUES_FEN or rng.random() >= REDEEMED_SHARE:
-            continue
+        if order["discount_fen"] not in FACE_VALUES_FEN or rng.random() >= REDEEMED_SHARE or not order["user_id"]:
+            continue  # a guest checkout holds no coupon
         account = int(order["user_id"].removeprefix("U"))
         fitting = [t for t in templates if t.face_value_fen == order["discount_fen"]
                    and t.min_spend_fen <= order["total_fen"] + order["discount_fen"]

@@ -43,6 +43,9 @@ LATEST_CHANGE_DAYS = 6
 RINGS_PER_DAY, RING_ACCOUNTS, RING_ORDERS = 2, 12, 30
 # Where parcels go besides the buyer: a pick-up station (its phone typed in by hundreds), a gift.
 PICKUP_SHARE, GIFT_SHARE = 0.05, 0.06
+# Guest checkouts: no account, only the phone the parcel goes to. Half are customers who did not log in
+# (their own phone and device), half the person they send gifts to, when that person has no account.
+GUEST_SHARE = 0.03
 # Test orders: staff ring up a sale at a store's till to check it, and the OMS purges it within hours (op d).
 TEST_ORDERS_PER_DAY_AT_SCALE_1, MIN_TEST_ORDERS = 20, 2
 # Repricing: each SKU's list price is reviewed every REPRICE_DAYS (fewer at tiny scales, so a few change
@@ -139,11 +142,13 @@ def _lifecycle(rng: random.Random, row: dict, created: datetime, instant: bool) 
     return history
 
 
-def _order_row(order_id: str, account: int, created: datetime, channel: str, items: list[dict],
+def _order_row(order_id: str, account: int | None, created: datetime, channel: str, items: list[dict],
                discount: int, device: str, ship_to: tuple[str, str]) -> dict:
+    """An order as the OMS first records it; ``account`` is None for a guest checkout."""
     gross = sum(i["quantity"] * i["unit_price_fen"] for i in items)
     return {
-        "order_id": order_id, "user_id": people.user_id(account), "channel": channel, "status": "created",
+        "order_id": order_id, "user_id": None if account is None else people.user_id(account),
+        "channel": channel, "status": "created",
         "created_at": iso(created), "updated_at": iso(created), "total_fen": gross - min(discount, gross),
         "discount_fen": min(discount, gross), "device_id": device,
         "shipping_phone": ship_to[0], "shipping_address": ship_to[1], "items": items,
@@ -160,6 +165,15 @@ def _recipient(seed: int, scale: float, order_id: str, who: people.Person) -> tu
         gifted = people.relative(seed, who.number, scale)
         return gifted.phone, gifted.address
     return who.phone, who.address
+
+
+def guest(seed: int, scale: float, order_id: str, who: people.Person) -> people.Person | None:
+    """The person behind a guest checkout, or None when the order is placed from an account."""
+    if people.draw(seed, "guest", order_id) >= GUEST_SHARE:
+        return None
+    gifted = people.relative(seed, who.number, scale)
+    return gifted if gifted.number >= people.RELATIVES_FROM and people.draw(seed, "guest-who", order_id) < 0.5 \
+        else who
 
 
 def _episode_skus(seed: int, scale: float) -> frozenset[str]:
@@ -205,8 +219,13 @@ def orders_placed_on(day: date, seed: int, scale: float, first_day: date) -> tup
                      for i in items]
         discount = rng.choice((0, 0, 0, 500, 1000, sum(i["unit_price_fen"] for i in items) // 10))
         order_id = f"O{day:%Y%m%d}{n:07d}"
-        row = _order_row(order_id, account, created, rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0], items, discount,
-                         rng.choice(who.devices), _recipient(seed, scale, order_id, who))
+        channel, device = rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0], rng.choice(who.devices)
+        if (buyer := guest(seed, scale, order_id, who)) is not None:  # their own phone, their first device
+            row = _order_row(order_id, None, created, channel, items, 0, buyer.devices[0],
+                             (buyer.phone, buyer.address))
+        else:
+            row = _order_row(order_id, account, created, channel, items, discount, device,
+                             _recipient(seed, scale, order_id, who))
         histories.append(OrderHistory(tuple(_lifecycle(rng, row, created, instant=False))))
     brushing = _brushing(rng, day, seed, scale, first_day, count)
     return (*histories, *brushing, *_test_orders(day, seed, scale, first_day, count + len(brushing)))

@@ -163,7 +163,7 @@ def identity_rows(seed: int, scale: float) -> Iterator[tuple[str, str, str]]:
 
     A family's shared email or device (and the device's visitor id) is listed under the family member
     who owns it; a station's phone and the hotline under nobody (""); a relative without an account with
-    their phone.
+    their phone and the device they check out from as a guest.
     """
     yield "phone", HOTLINE, ""
     for city, _ in CITIES:
@@ -186,5 +186,7 @@ def identity_rows(seed: int, scale: float) -> Iterator[tuple[str, str, str]]:
                 yield "device_id", device, pid
                 yield "anonymous_id", anonymous_id(device), pid
         gifted = relative(seed, who.number, scale)
-        if gifted.number >= RELATIVES_FROM:
+        if gifted.number >= RELATIVES_FROM:  # their phone gets gifts; they check out as a guest from this device
             yield "phone", gifted.phone, gifted.person_id
+            yield "device_id", gifted.devices[0], gifted.person_id
+            yield "anonymous_id", anonymous_id(gifted.devices[0]), gifted.person_id

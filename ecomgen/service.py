@@ -110,8 +110,9 @@ def _about(rng: random.Random, day: Day, recent: list[OrderHistory]) -> tuple[in
 def tickets_opened_on(day: Day) -> tuple[Ticket, ...]:
     """Every ticket opened on ``day`` with its whole life; a pure function of the day and the recent orders."""
     rng = day.rng("service-tickets")
-    recent = [h for back in range(ORDER_DAYS)
-              for h in orders_placed_on(day.day - timedelta(days=back), day.seed, day.scale, day.first_day)]
+    recent = [h for back in range(ORDER_DAYS)  # a guest calls about an order too rarely to model
+              for h in orders_placed_on(day.day - timedelta(days=back), day.seed, day.scale, day.first_day)
+              if h.order["user_id"]]
     tickets: list[Ticket] = []
     last = None  # (person, order, category, channel, opened, spelling) of the last ticket with a customer's phone
     for n in range(day.count(ORDERS_PER_DAY_AT_SCALE_1 // ORDERS_PER_TICKET)):

@@ -1,7 +1,7 @@
 import json
 from datetime import date, datetime
 
-from ecomgen import orders
+from ecomgen import orders, people
 from ecomgen.model import Day, ms
 from ecomlake.contracts import Reason, load_contract
 
@@ -83,3 +83,17 @@ def test_the_oms_deletes_its_till_check_orders_the_day_they_are_placed():
         for e in deletes.values():
             assert e["before"]["channel"] == "offline_pos" and e["before"]["status"] == "created"
             assert e["ts_ms"] > ms(datetime.fromisoformat(e["before"]["created_at"]))
+
+
+def test_guest_checkouts_carry_no_account_and_the_buyers_own_phone_and_device():
+    seed, scale, first = 7, 0.01, date(2026, 8, 1)
+    placed = [h.order for h in orders.orders_placed_on(first, seed, scale, first) if not h.is_brushing]
+    guests = [o for o in placed if o["user_id"] is None]
+    assert 0.015 < len(guests) / len(placed) < 0.05
+    phones = {r[1]: r[2] for r in people.identity_rows(seed, scale) if r[0] == "phone"}
+    devices = {r[1]: r[2] for r in people.identity_rows(seed, scale) if r[0] == "device_id"}
+    buyers = {phones[o["shipping_phone"]] for o in guests}
+    assert all(phones[o["shipping_phone"]] == devices[o["device_id"]] for o in guests)  # one person's
+    relatives = {p for p in buyers if int(p[1:]) >= people.RELATIVES_FROM}
+    assert relatives and buyers - relatives  # people without an account, and customers who did not log in
+    assert all(o["discount_fen"] == 0 for o in guests)

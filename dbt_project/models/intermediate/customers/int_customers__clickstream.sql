@@ -29,12 +29,9 @@ resolved as (
         coalesce(account.customer_key, visitor.customer_key, device.customer_key) as customer_key
 
     from events
-    left join identifiers as account
-        on account.identifier_type = 'user_id' and account.identifier = events.user_id
-    left join identifiers as visitor
-        on visitor.identifier_type = 'anonymous_id' and visitor.identifier = events.anonymous_id
-    left join identifiers as device
-        on device.identifier_type = 'device_id' and device.identifier = events.device_id
+    {{ join_identifier('account', 'user_id', 'events.user_id') }}
+    {{ join_identifier('visitor', 'anonymous_id', 'events.anonymous_id') }}
+    {{ join_identifier('device', 'device_id', 'events.device_id') }}
 
 )
 

@@ -47,13 +47,9 @@ with_customer as (
         coalesce(device.is_hub, false) as from_hub_device
 
     from orders
-    left join identifiers as account
-        on account.identifier_type = 'user_id' and account.identifier = orders.user_id
-    left join identifiers as guest
-        on orders.user_id is null
-        and guest.identifier_type = 'phone' and guest.identifier = orders.shipping_phone_token
-    left join identifiers as device
-        on device.identifier_type = 'device_id' and device.identifier = orders.device_id
+    {{ join_identifier('account', 'user_id', 'orders.user_id') }}
+    {{ join_identifier('guest', 'phone', 'orders.shipping_phone_token', when='orders.user_id is null') }}
+    {{ join_identifier('device', 'device_id', 'orders.device_id') }}
 
 ),
 

@@ -34,10 +34,8 @@ resolved as (
 
     from tickets
     left join orders on orders.order_id = tickets.order_id
-    left join identifiers as phone
-        on phone.identifier_type = 'phone' and phone.identifier = tickets.contact_phone_token
-    left join identifiers as email
-        on email.identifier_type = 'email' and email.identifier = tickets.contact_email_token
+    {{ join_identifier('phone', 'phone', 'tickets.contact_phone_token') }}
+    {{ join_identifier('email', 'email', 'tickets.contact_email_token') }}
 
 )
 

@@ -110,7 +110,8 @@ known as (
 
     select customer_key from account_rollup
     union
-    select customer_key from orders
+    -- any order, paid or not: a guest whose only checkout was cancelled is still a known customer
+    select customer_key from {{ ref('int_customers__orders') }}
 
 ),
 
