@@ -213,48 +213,59 @@ def _count(table: DeltaTable, condition: Column) -> int:
     return table.toDF().where(condition).count()
 
 
-def _erase_rows(spark: SparkSession, table: str, owned: Column, redactions: list[tuple[Column, dict]]) -> Step:
+@dataclass(frozen=True)
+class Redaction:
+    """A mention to null where ``mentioned`` holds: ``field`` of the struct ``column``, or ``column`` itself."""
+
+    mentioned: Column
+    column: str
+    field: str | None
+    null: Column  # a null of the value's type (a bare null would turn a struct's field into ``void``)
+
+    def assignment(self) -> dict[str, Column]:
+        value = F.col(self.column).withField(self.field, self.null) if self.field else self.null
+        return {self.column: value}
+
+
+def _erase_rows(spark: SparkSession, table: str, owned: Column, redactions: list[Redaction]) -> Step:
     """Delete the person's rows, then null their identifiers in other rows (one UPDATE per mention)."""
     delta = DeltaTable.forName(spark, table)
     step = Step("erase", table, _count(delta, owned))
     if step.rows_deleted:
         delta.delete(owned)
-    for mentioned, assignments in redactions:
-        if found := _count(delta, mentioned):
-            delta.update(mentioned, assignments)
+    for redaction in redactions:
+        if found := _count(delta, redaction.mentioned):
+            delta.update(redaction.mentioned, redaction.assignment())
             step.values_redacted += found
     return step
 
 
 def _silver(spark: SparkSession, contract: Contract, table: str, subject: Subject) -> Step:
     owned, mentions = flags(silver_values(contract), contract, subject)
-    return _erase_rows(spark, table, owned, [(m, {silver_name(contract.field(name)): _null(contract, name)})
-                                             for name, m in mentions.items()])
+    return _erase_rows(spark, table, owned, [Redaction(m, silver_name(contract.field(name)), None,
+                                                       _null(contract, name)) for name, m in mentions.items()])
 
 
 def _null(contract: Contract, name: str) -> Column:
-    """A null of the field's type (a bare null would turn a struct's field into ``void``)."""
     return F.lit(None).cast(contract.field(name).type)
 
 
 def bronze_layout(contract: Contract, key: HmacKey, subject: Subject,
-                  row: Column | None = None) -> tuple[Column, list[tuple[Column, dict[str, Column]]]]:
+                  row: str | None = None) -> tuple[Column, list[Redaction]]:
     """The person's rows and the redactions of mentions, in bronze's layout: the CDC envelope (``before`` and
-    ``after`` each redacted on its own) or the delivered fields (``row``: a struct of them, e.g. ``_row`` at
-    load, else the top-level columns)."""
+    ``after`` each redacted on its own) or the delivered fields (``row``: the struct column holding them, e.g.
+    ``_row`` at load, else the top-level columns)."""
     if contract.is_cdc:
         owned, _ = flags(values_in(changed_row(), contract, key), contract, subject)
         redactions = []
         for image in ("before", "after"):
             _, mentions = flags(values_in(F.col(image), contract, key), contract, subject)
-            for name, mentioned in mentions.items():
-                redactions.append((mentioned, {image: F.col(image).withField(name, _null(contract, name))}))
+            redactions += [Redaction(m, image, name, _null(contract, name)) for name, m in mentions.items()]
         return owned, redactions
-    struct = row if row is not None else F.struct(*[F.col(f"`{f.name}`") for f in contract.fields])
+    struct = F.col(row) if row else F.struct(*[F.col(f"`{f.name}`") for f in contract.fields])
     owned, mentions = flags(values_in(struct, contract, key), contract, subject)
-    if row is not None:
-        return owned, [(m, {"_row": row.withField(name, _null(contract, name))}) for name, m in mentions.items()]
-    return owned, [(m, {name: _null(contract, name)}) for name, m in mentions.items()]
+    return owned, [Redaction(m, row, name, _null(contract, name)) if row else
+                   Redaction(m, name, None, _null(contract, name)) for name, m in mentions.items()]
 
 
 def _quarantine(spark: SparkSession, table: str, subject: Subject) -> Step:
@@ -340,14 +351,20 @@ def scrub(spark: SparkSession, validated: DataFrame, contract: Contract, key: Hm
     if not any(matched.values()):
         return validated, 0
     person = Subject("at load", {kind: frozenset(v) for kind, v in matched.items()})
-    owned, redactions = bronze_layout(contract, key, person, None if contract.is_cdc else F.col("_row"))
+    owned, redactions = bronze_layout(contract, key, person, None if contract.is_cdc else "_row")
+    # Each condition once, as a column of its own, read from the batch as delivered: redactions applied one
+    # on top of another would nest every earlier one in each later condition (generated code beyond 64 KB).
+    mentions = {f"_erasure_mention_{n}": r.mentioned for n, r in enumerate(redactions)}
+    flagged = validated.withColumns(mentions)
     # A quarantined record keeps its raw text: one that mentions them goes, as the erasure run's purge does.
-    mentions = reduce(or_, [m for m, _ in redactions], F.lit(False))
-    gone = owned | (F.col("reason").isNotNull() & mentions)
-    dropped = validated.where(gone).count()
-    kept = validated.where(~gone)
-    for mentioned, assignments in redactions:
-        kept = kept.withColumns({c: F.when(mentioned, v).otherwise(F.col(c)) for c, v in assignments.items()})
+    mentioned = reduce(or_, [F.col(m) for m in mentions], F.lit(False))
+    flagged = flagged.withColumn("_erasure_gone", owned | (F.col("reason").isNotNull() & mentioned))
+    dropped = flagged.where("_erasure_gone").count()
+    redacted: dict[str, Column] = {}
+    for flag, r in zip(mentions, redactions, strict=True):
+        value = redacted.get(r.column, F.col(r.column))
+        redacted[r.column] = value.withField(r.field, F.when(F.col(flag), r.null).otherwise(F.col(r.column)[r.field]))
+    kept = flagged.where(~F.col("_erasure_gone")).withColumns(redacted).drop("_erasure_gone", *mentions)
     log.info("%s: %d records of erased people not loaded", contract.source, dropped)
     return kept, dropped
 
