@@ -64,6 +64,16 @@ class Metastore:
 
 
 @dataclass(frozen=True)
+class Erasure:
+    """When a closed account is erased (PIPL's right to deletion), and how long Delta history keeps it after."""
+
+    # The cooling-off period after an account closure (注销冷静期), counted in data days.
+    grace_days: int = 15
+    # Older versions of a table keep erased rows until VACUUM removes files older than this.
+    retention_hours: int = 168
+
+
+@dataclass(frozen=True)
 class Settings:
     profile: str
     var_dir: Path
@@ -81,6 +91,7 @@ class Settings:
     # The profile's own jars (a name prefix, or a folder "s3/" for all in it) and Spark settings, e.g. S3A.
     spark_jars: tuple[str, ...] = ()
     spark_extra_conf: dict[str, str] = field(default_factory=dict)
+    erasure: Erasure = field(default_factory=Erasure)
 
     def table_location(self, layer: str, table: str) -> str:
         """Path = table address: ``<lake>/<layer>/<table>``."""
@@ -155,6 +166,7 @@ def load_settings(profile: str | None = None) -> Settings:
         events=section["events"],
         spark_jars=tuple(section["spark"].get("jars", ())),
         spark_extra_conf={k: str(v) for k, v in section["spark"].get("conf", {}).items()},
+        erasure=Erasure(**{k: int(v) for k, v in section.get("erasure", {}).items()}),
     )
 
 

@@ -6,6 +6,8 @@
     ecomlake status     show what is running
     ecomlake backfill   re-ingest a range of delivery dates from landing
     ecomlake dbt ARGS   run dbt on the platform's Spark session and shared catalog
+    ecomlake erasure-report USER_ID   where an erased account still is (nowhere, once erased)
+    ecomlake vacuum     remove files only older table versions use (the erasure's retention)
     ecomlake docs       write docs/sources.md from the source contracts
 
 Demo data (the synthetic shop) comes from the separate ``ecomgen`` command.
@@ -43,7 +45,7 @@ log = logging.getLogger("ecomlake")
 SOURCE_DOCS = Path(__file__).resolve().parents[1] / "docs" / "sources.md"
 INGEST_DAGS = tuple(f"ingest_{source}" for source in SOURCE_ORDER)
 # The main job: the DAGs that event-driven mode chains by assets, run here in order.
-MAIN_DAGS = (*INGEST_DAGS, "identity_graph", "customer_marts", "orders_marts")
+MAIN_DAGS = (*INGEST_DAGS, "erasure", "identity_graph", "customer_marts", "orders_marts")
 
 
 def _services(cfg: Settings) -> list:
@@ -125,14 +127,15 @@ def wait_for_chain(cfg: Settings, landed: datetime, timeout_s: float) -> str:
 
 
 def _dags_for(sources: list[str]) -> tuple[str, ...]:
-    """The ingest DAGs of ``sources`` in delivery order, the identity graph and the customer marts when one of
-    them carries identifiers, then the orders marts (they read silver.orders)."""
+    """The ingest DAGs of ``sources`` in delivery order, the erasure when users is one of them, the identity
+    graph and the customer marts when one of them carries identifiers, then the orders marts."""
     from spark_jobs.identity.rules import load_rules
 
     carriers = {link.source for link in load_rules().links}
     identity = (("identity_graph", "customer_marts") if any(load_contract(s).silver_table in carriers for s in sources)
                 else ())
-    return (*[f"ingest_{s}" for s in SOURCE_ORDER if s in sources], *identity, "orders_marts")
+    erasure = ("erasure",) if "users" in sources else ()
+    return (*[f"ingest_{s}" for s in SOURCE_ORDER if s in sources], *erasure, *identity, "orders_marts")
 
 
 def cmd_backfill(args: argparse.Namespace) -> None:
@@ -154,6 +157,33 @@ def cmd_run(args: argparse.Namespace) -> None:
     _run_main_dags(cfg, args.logical_date, dag_ids)
     print(render_summary(cfg, _reports(cfg, dag_ids), since))
     print(f"\nDAG runs took {time.monotonic() - started:.0f}s")
+
+
+def cmd_erasure_report(args: argparse.Namespace) -> None:
+    from orchestration.erasure import erasure_report
+
+    with metastore_for_this_command(settings()):
+        report = erasure_report(args.user_id)
+    print(f"erasure request {report['request'][:16]}… (the keyed digest of the account id)")
+    for step in report["steps"] or [{"at": "-", "step": "no erasure of this account on record", "table": None,
+                                     "rows_deleted": 0, "values_redacted": 0}]:
+        print(f"  {step['at']!s:<26} {step['step']:<9} {step['table'] or '':<40} "
+              f"{step['rows_deleted']:>6} rows deleted {step['values_redacted']:>5} values redacted")
+    left = {table: rows for table, rows in report["found"].items() if rows}
+    print(f"searched {len(report['found'])} tables: " + (
+        "the account and its identifiers are in none" if not left else f"still in {len(left)}:"))
+    for table, rows in left.items():
+        print(f"  {table:<40} {rows:>8} rows")
+    if left:
+        sys.exit(1)
+
+
+def cmd_vacuum(args: argparse.Namespace) -> None:
+    from orchestration.erasure import vacuum_lake
+
+    with metastore_for_this_command(settings()):
+        tables = vacuum_lake(args.retention_hours)
+    print(f"vacuumed {len(tables)} tables")
 
 
 def _gate_text(*gates: dict | None) -> str:
@@ -195,11 +225,16 @@ def _customer_lines(report: dict) -> list[str]:
     ]
 
 
+def _fresh(report: dict, since: datetime | None) -> bool:
+    """Written by this run (started ``since``), not left by an earlier one."""
+    return since is None or datetime.fromisoformat(report["generated_at"]) >= since
+
+
 def _heading(title: str, report: dict, since: datetime | None) -> list[str]:
     """A section's title; a build skipped this run (nothing new) shows the figures of its last build, said so."""
-    built = datetime.fromisoformat(report["generated_at"])
-    if since is None or built >= since:
+    if _fresh(report, since):
         return ["", f"{title}:"]
+    built = datetime.fromisoformat(report["generated_at"])
     return ["", f"{title} (unchanged: nothing new since its last build at {built:%Y-%m-%d %H:%M:%S} UTC):"]
 
 
@@ -224,6 +259,12 @@ def render_summary(cfg: Settings, reports: dict[str, dict], since: datetime | No
         if ingest["quarantined"]:
             reasons.append(f"  {source:<12} " + ", ".join(f"{k}={v}" for k, v in ingest["quarantined"].items()))
     lines += ["", "quarantined this run, by reason:", *(reasons or ["  none"])]
+    if (erased := reports.get("erasure")) and _fresh(erased, since):
+        requests = list(erased["steps"]["erasure"]["requests"].values())
+        one_pass = requests[0][1:]  # every request's log holds the steps of the one pass over the tables
+        lines += ["", f"erasure: {len(requests)} closed accounts erased past their cooling-off period "
+                  f"({sum(s['rows_deleted'] for s in one_pass)} rows deleted, "
+                  f"{sum(s['values_redacted'] for s in one_pass)} values redacted)"]
     if graph := reports.get("identity_graph"):
         lines += [*_heading("identity graph (OneID)", graph, since), *_identity_lines(graph["steps"])]
     if customers := reports.get("customer_marts"):
@@ -308,6 +349,14 @@ def parser() -> argparse.ArgumentParser:
     dbt = commands.add_parser("dbt", help="run dbt on the platform's Spark session (e.g. dbt build -s +orders_daily)")
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments passed to dbt")
     dbt.set_defaults(func=cmd_dbt)
+    report = commands.add_parser("erasure-report", help="where an account still is after its erasure (exit 1 if "
+                                 "anywhere)")
+    report.add_argument("user_id", help="the CRM account id, e.g. U00000042")
+    report.set_defaults(func=cmd_erasure_report)
+    vacuum = commands.add_parser("vacuum", help="VACUUM every lake table (files only older versions use)")
+    vacuum.add_argument("--retention-hours", type=int, default=None,
+                        help="keep files younger than this (default: the profile's [erasure] retention_hours)")
+    vacuum.set_defaults(func=cmd_vacuum)
     docs = commands.add_parser("docs", help="write the source reference from the contracts")
     docs.add_argument("--output", type=Path, default=SOURCE_DOCS, help=f"default {SOURCE_DOCS}")
     docs.set_defaults(func=cmd_docs)

@@ -84,6 +84,7 @@ def ingest(source: str, run_id: str | None = None, deliveries: list[str] | None 
         "files": sum(len(r.files) for r in loads),
         "rows_in": sum(r.rows_in for r in loads),
         "rows_to_bronze": sum(r.rows_to_bronze for r in loads),
+        "erased": sum(r.erased for r in loads),
         "quarantined": dict(sorted(sum((Counter(r.quarantined) for r in loads), Counter()).items())),
         "quarantine_fingerprint": table_fingerprint(spark.table(f"quarantine.{source}"))
         if spark.catalog.tableExists(f"quarantine.{source}") else fingerprint([]),

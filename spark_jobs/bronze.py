@@ -26,8 +26,9 @@ from pyspark.sql import types as T
 from ecomlake import storage
 from ecomlake.config import Settings
 from ecomlake.contracts import CDC_OPS, Contract, Reason
+from ecomlake.pii import hmac_key
 from ecomlake.sql import sql_in
-from spark_jobs import readers
+from spark_jobs import erasure, readers
 from spark_jobs.readers import first_reason
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class BronzeResult:
     rows_in: int = 0
     rows_to_bronze: int = 0
     quarantined: dict[str, int] = field(default_factory=dict)
+    erased: int = 0  # records of people erased before (a replay, a backfill): not loaded, see spark_jobs.erasure
 
 
 def _mistyped(spark_type: str, typed: Column, delivered: Column) -> Column:
@@ -257,14 +259,15 @@ def load(spark: SparkSession, cfg: Settings, contract: Contract, batch: Batch,
     validated = _slim(validate(records, contract)).persist()
     try:
         per_file = {r["_source_file"]: r["count"] for r in validated.groupBy("_source_file").count().collect()}
-        reasons = validated.where(F.col("reason").isNotNull()).groupBy("reason").count().collect()
+        loaded, result.erased = erasure.scrub(spark, validated, contract, hmac_key(cfg))
+        reasons = loaded.where(F.col("reason").isNotNull()).groupBy("reason").count().collect()
         result.rows_in = sum(per_file.values())
         result.quarantined = {r["reason"]: r["count"] for r in reasons}
-        result.rows_to_bronze = result.rows_in - sum(result.quarantined.values())
+        result.rows_to_bronze = result.rows_in - sum(result.quarantined.values()) - result.erased
         if gate is not None:
-            gate(validated, result.rows_in)
-        _replace_files(to_bronze(validated, contract), f"bronze.{contract.source}", batch.files)
-        _replace_files(to_quarantine(validated), f"quarantine.{contract.source}", batch.files)
+            gate(loaded, result.rows_in - result.erased)
+        _replace_files(to_bronze(loaded, contract), f"bronze.{contract.source}", batch.files)
+        _replace_files(to_quarantine(loaded), f"quarantine.{contract.source}", batch.files)
         ensure_ledgers(spark)
         entries = spark.createDataFrame([(contract.source, f, per_file.get(f, 0), batch.batch_id, batch.claimed_at)
                                          for f in batch.files], LEDGER_SCHEMA)

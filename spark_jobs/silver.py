@@ -44,13 +44,21 @@ def normalized_phone(value: Column) -> Column:
         F.nullif(digits, F.lit("")))
 
 
-def _protected(spec: Field, key: HmacKey) -> Column:
-    value = F.col(spec.name)
+def protected_value(value: Column, spec: Field, key: HmacKey) -> Column:
+    """What silver holds for a PII value: free text redacted, anything else the token of its normal form."""
     if spec.pii == "free_text":
-        redacted = F.regexp_replace(F.regexp_replace(value, EMAIL_IN_TEXT, "[email]"), PHONE_IN_TEXT, "[phone]")
-        return redacted.alias(spec.name)
+        return F.regexp_replace(F.regexp_replace(value, EMAIL_IN_TEXT, "[email]"), PHONE_IN_TEXT, "[phone]")
     normalized = {"phone": normalized_phone(value), "email": F.lower(F.trim(value))}.get(spec.pii, F.trim(value))
-    return hmac_sha256(normalized, key).alias(f"{spec.name}_token")
+    return hmac_sha256(normalized, key)
+
+
+def silver_name(spec: Field) -> str:
+    """The field's column in silver: ``<field>_token`` for tokenised PII."""
+    return f"{spec.name}_token" if spec.pii and spec.pii != "free_text" else spec.name
+
+
+def _protected(spec: Field, key: HmacKey) -> Column:
+    return protected_value(F.col(spec.name), spec, key).alias(silver_name(spec))
 
 
 def _silver_column(spec: Field, key: HmacKey) -> Column:

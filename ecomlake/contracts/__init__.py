@@ -35,6 +35,8 @@ class Reason(StrEnum):
 
 PII_KINDS = ("phone", "email", "name", "address", "free_text")
 FORMATS = ("jsonl_cdc", "jsonl", "csv", "parquet")
+# A person's identifiers (the OneID types) and their orders' ids: what an erasure request looks for.
+IDENTIFIER_KINDS = ("user_id", "phone", "email", "wechat_unionid", "device_id", "anonymous_id", "order_id")
 
 
 class ContractError(ValueError):
@@ -53,6 +55,8 @@ class Field:
     max: int | None = None
     # The allowed values are in lifecycle order: a later one wins a tie on event time.
     ordered: bool = False
+    # What kind of identifier of a person (or of their order) the field holds; erasure finds them by it.
+    identifier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,8 @@ def _check(contract: Contract) -> Contract:
     problems += [f"key field {k!r} is not a field" for k in contract.key if k not in names]
     problems += [f"{f.name}: pii kind {f.pii!r} is not one of {PII_KINDS}"
                  for f in contract.fields if f.pii and f.pii not in PII_KINDS]
+    problems += [f"{f.name}: identifier kind {f.identifier!r} is not one of {IDENTIFIER_KINDS}"
+                 for f in contract.fields if f.identifier and f.identifier not in IDENTIFIER_KINDS]
     problems += [f"variant {v!r} maps to unknown field {n!r}"
                  for v, columns in contract.variants.items() for n in columns.values() if n not in names]
     if problems:
@@ -154,3 +160,8 @@ SOURCE_ORDER = ("users", "products", "inventory", "orders", "payments", "clickst
 
 def all_sources() -> list[str]:
     return sorted(p.stem for p in CONTRACTS_DIR.glob("*.yaml"))
+
+
+def erasable_sources() -> list[Contract]:
+    """Sources whose rows can hold a person's identifiers (fields with ``identifier``): what erasure visits."""
+    return [c for c in map(load_contract, all_sources()) if any(f.identifier for f in c.fields)]

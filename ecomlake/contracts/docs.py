@@ -30,6 +30,8 @@ def _rules(contract: Contract, name: str) -> str:
         rules.append(f"≤ {spec.max}")
     if spec.pii:
         rules.append(f"PII ({spec.pii})")
+    if spec.identifier:
+        rules.append(f"erased with its person ({spec.identifier})")
     return "; ".join(rules)
 
 

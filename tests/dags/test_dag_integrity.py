@@ -67,7 +67,10 @@ def test_asset_wiring_snapshot(dagbag):
                 "orders_marts.publish_orders_daily": ["marts.orders_daily"],
                 "identity_graph.publish_identity": ["silver.identity_edges", "silver.identity_map"],
                 "customer_marts.publish_customer_marts": ["marts.audiences", "marts.customer_attribute_coverage",
-                                                          "marts.customer_identifiers", "marts.customers"]}
+                                                          "marts.customer_identifiers", "marts.customers"],
+                "erasure.erase_closed_accounts": ["silver.clickstream_events", "silver.coupon_events",
+                                                  "silver.logistics_events", "silver.orders", "silver.payments",
+                                                  "silver.service_tickets", "silver.users"]}
     for source in all_sources():
         expected[f"ingest_{source}.load_bronze"] = [f"bronze.{source}", f"quarantine.{source}"]
         expected[f"ingest_{source}.build_silver"] = [load_contract(source).silver_table]
@@ -78,6 +81,7 @@ def test_asset_wiring_snapshot(dagbag):
                         "identity_graph": ["silver.clickstream_events", "silver.logistics_events", "silver.orders",
                                            "silver.service_tickets", "silver.users"],
                         "customer_marts": ["silver.coupon_events", "silver.identity_map", "silver.products"],
+                        "erasure": ["silver.users"],
                         **{f"ingest_{source}": [f"landing.{source}"] for source in all_sources()}}
 
 

@@ -39,3 +39,8 @@ def identity_lake(ten_source_lake, spark) -> dict:
     from orchestration import identity
 
     return identity.refresh_identity()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that change the shared lake for good (an erasure) run after every other test of the session."""
+    items.sort(key=lambda item: item.get_closest_marker("changes_the_lake") is not None)  # a stable sort
