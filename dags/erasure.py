@@ -41,10 +41,15 @@ def erasure():
         """Every due request, in every source layer (skipped when none is due)."""
         from orchestration.dag_settings import fail_fast_on_data_errors
         from orchestration.erasure import erase_due
+        from orchestration.marts import NothingNew
         from orchestration.reports import write_report
 
         with fail_fast_on_data_errors():
-            done = erase_due()
+            try:
+                done = erase_due()
+            except NothingNew as nothing_due:  # the run's report says so before the task is skipped
+                write_report("erasure", (), {"erasure": {"requests": {}, "nothing_due": str(nothing_due)}})
+                raise
         write_report("erasure", (), {"erasure": done})
         return done
 

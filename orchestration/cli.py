@@ -260,11 +260,14 @@ def render_summary(cfg: Settings, reports: dict[str, dict], since: datetime | No
             reasons.append(f"  {source:<12} " + ", ".join(f"{k}={v}" for k, v in ingest["quarantined"].items()))
     lines += ["", "quarantined this run, by reason:", *(reasons or ["  none"])]
     if (erased := reports.get("erasure")) and _fresh(erased, since):
-        requests = list(erased["steps"]["erasure"]["requests"].values())
-        one_pass = requests[0][1:]  # every request's log holds the steps of the one pass over the tables
-        lines += ["", f"erasure: {len(requests)} closed accounts erased past their cooling-off period "
-                  f"({sum(s['rows_deleted'] for s in one_pass)} rows deleted, "
-                  f"{sum(s['values_redacted'] for s in one_pass)} values redacted)"]
+        step = erased["steps"]["erasure"]
+        if requests := list(step["requests"].values()):
+            one_pass = requests[0][1:]  # every request's log holds the steps of the one pass over the tables
+            lines += ["", f"erasure: {len(requests)} closed accounts erased past their cooling-off period "
+                      f"({sum(s['rows_deleted'] for s in one_pass)} rows deleted, "
+                      f"{sum(s['values_redacted'] for s in one_pass)} values redacted)"]
+        else:
+            lines += ["", f"erasure: nothing due ({step['nothing_due']})"]
     if graph := reports.get("identity_graph"):
         lines += [*_heading("identity graph (OneID)", graph, since), *_identity_lines(graph["steps"])]
     if customers := reports.get("customer_marts"):
