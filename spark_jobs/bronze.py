@@ -30,6 +30,7 @@ from ecomlake.pii import hmac_key
 from ecomlake.sql import sql_in
 from spark_jobs import erasure, readers
 from spark_jobs.readers import first_reason
+from spark_jobs.tables import ensure_table
 
 log = logging.getLogger(__name__)
 
@@ -157,16 +158,6 @@ def _replace_files(df: DataFrame, table: str, files: tuple[str, ...]) -> None:
     (df.write.format("delta").mode("overwrite")
        .option("replaceWhere", sql_in("_source_file", files))
        .saveAsTable(table))
-
-
-def ensure_table(spark: SparkSession, table: str, schema: T.StructType, partition: str | None = None) -> None:
-    """Create ``table`` on first use; one catalog lookup when it exists (``createIfNotExists`` costs dozens)."""
-    if spark.catalog.tableExists(table):
-        return
-    builder = DeltaTable.createIfNotExists(spark).tableName(table).addColumns(schema)
-    if partition:
-        builder = builder.partitionedBy(partition)
-    builder.execute()
 
 
 _LEDGERS_CHECKED: set[str] = set()  # Spark applications that have made sure the ledgers exist

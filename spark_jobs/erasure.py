@@ -40,6 +40,7 @@ from ecomlake.cdc import changed_row
 from ecomlake.contracts import Contract, Field, erasable_sources, load_contract
 from ecomlake.pii import HmacKey, hmac_sha256
 from spark_jobs.silver import CANDIDATES, protected_value, silver_name
+from spark_jobs.tables import ensure_table
 
 log = logging.getLogger(__name__)
 
@@ -280,16 +281,10 @@ def record(spark: SparkSession, subject: Subject, key: HmacKey, on: date) -> Non
                 .select("request", "kind", digest(F.col("value"), kind, key).alias("digest"),
                         F.lit(on).alias("erased_on"))
                 for kind, values in subject.values.items() if values]
-    _ensure(spark, ERASED, ERASED_SCHEMA)
+    ensure_table(spark, ERASED, ERASED_SCHEMA)
     (DeltaTable.forName(spark, ERASED).alias("t")
      .merge(reduce(DataFrame.unionByName, per_kind).alias("s"), "t.kind = s.kind and t.digest = s.digest")
      .whenNotMatchedInsertAll().execute())
-
-
-def _ensure(spark: SparkSession, table: str, schema: T.StructType) -> None:
-    from spark_jobs.bronze import ensure_table
-
-    ensure_table(spark, table, schema)
 
 
 def erase(spark: SparkSession, key: HmacKey, user_ids: list[str], on: date) -> dict[str, list[Step]]:
@@ -321,7 +316,7 @@ def erase(spark: SparkSession, key: HmacKey, user_ids: list[str], on: date) -> d
 
 def _write_log(spark: SparkSession, done: dict[str, list[Step]]) -> None:
     at = datetime.now(UTC)
-    _ensure(spark, LOG, LOG_SCHEMA)
+    ensure_table(spark, LOG, LOG_SCHEMA)
     rows = [(request, s.step, s.table, s.rows_deleted, s.values_redacted, at)
             for request, steps in done.items() for s in steps]
     spark.createDataFrame(rows, LOG_SCHEMA).write.format("delta").mode("append").saveAsTable(LOG)
