@@ -31,10 +31,16 @@ CUSTOMER_MARTS = ("marts.customers", "marts.customer_identifiers", "marts.audien
 BACKFILLED = ("users", "orders", "clickstream", "service")
 
 
-def events(cfg, source: str) -> list[dict]:
-    """Every good record of ``source`` as landed (the truth's bad records left out)."""
+def delivered(cfg, source: str, days: list[str], pattern: str) -> list[Path]:
+    """The files of the test lake's own deliveries of ``source``: other modules land worlds of their own (other
+    seeds, the same account ids) on other days of the same landing zone."""
+    return sorted(p for day in days for p in Path(cfg.landing_root, source, day).glob(pattern))
+
+
+def events(cfg, source: str, days: list[str]) -> list[dict]:
+    """Every good record of ``source`` the test lake delivered (the truth's bad records left out)."""
     bad = {b["record_hash"] for b in bad_records(cfg, source)}
-    return [json.loads(line) for path in sorted(Path(cfg.landing_root, source).glob("*/*.jsonl"))
+    return [json.loads(line) for path in delivered(cfg, source, days, "*.jsonl")
             for line in path.read_text().splitlines() if record_hash(line) not in bad]
 
 
@@ -63,11 +69,12 @@ def holding(cfg, needles: set[str]) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def closed(identity_lake, cfg, lake_days) -> dict:
     """An account with orders and tickets, closed by a CDC delete the CRM delivers three days after the lake."""
-    orders = [e["after"] for e in events(cfg, "orders") if e["after"] and e["after"]["user_id"]]
-    tickets = {row["order_id"] for path in Path(cfg.landing_root, "service").glob("*/*.csv")
+    days = [d.isoformat() for d in lake_days]
+    orders = [e["after"] for e in events(cfg, "orders", days) if e["after"] and e["after"]["user_id"]]
+    tickets = {row["order_id"] for path in delivered(cfg, "service", days, "*.csv")
                for row in csv.DictReader(path.open(encoding="utf-8")) if row.get("order_id")}
     versions: dict[str, list[dict]] = {}
-    for event in events(cfg, "users"):
+    for event in events(cfg, "users", days):
         versions.setdefault((event["after"] or event["before"])["user_id"], []).append(event)
     holders: dict[str, set[str]] = {}
     for account, changes in versions.items():
@@ -89,7 +96,7 @@ def closed(identity_lake, cfg, lake_days) -> dict:
     emails = {e["after"]["email"] for e in versions[user] if e["after"] and e["after"]["email"]}
     needles = {user, *{o["order_id"] for o in orders if o["user_id"] == user}, *phones, *emails,
                *{token(normal_phone(p)) for p in phones}, *{token(e.strip().lower()) for e in emails}}
-    return {"user": user, "needles": needles, "days": [d.isoformat() for d in lake_days]}
+    return {"user": user, "needles": needles, "days": days}
 
 
 def test_a_closed_account_leaves_every_layer_and_a_backfill_does_not_bring_it_back(closed, cfg, spark):

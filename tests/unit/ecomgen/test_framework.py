@@ -3,8 +3,11 @@
 import csv
 import json
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
+
+import pytest
 
 from ecomgen import SOURCES, generate, record_hash
 from ecomgen.people import (
@@ -21,6 +24,13 @@ from ecomgen.people import (
 from ecomlake.contracts import Reason
 
 REASONS = {r.value for r in Reason}
+
+
+@pytest.fixture
+def cfg(cfg, tmp_path):
+    """The session's settings with landing and truth of this test's own: its world (another seed, the same
+    account ids) must not land in the session's lake, which later tests ingest and score."""
+    return replace(cfg, landing_root=str(tmp_path / "landing"), truth_root=str(tmp_path / "truth"))
 
 
 def test_every_source_is_delivered_with_a_manifest_that_matches_its_files(cfg):
