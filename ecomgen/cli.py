@@ -25,7 +25,7 @@ DEMO_START = date(2026, 11, 20)
 
 
 def cmd_generate(args: argparse.Namespace) -> None:
-    for report in generate(settings(), args.sources, args.start, args.days, args.seed, args.scale):
+    for report in generate(settings(), args.sources, args.start, args.days, args.seed, args.scale, args.first_day):
         print(f"{report.source:<12} {report.day}  {report.lines:>9} records  {len(report.files):>3} files  "
               f"{report.bad_records:>5} deliberately bad")
 
@@ -96,6 +96,9 @@ def _with_generation(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--start", type=date.fromisoformat, default=DEMO_START,
                    help=f"first delivery date (default {DEMO_START})")
     p.add_argument("--days", type=int, default=2, help="delivery days to generate (default 2)")
+    p.add_argument("--first-day", type=date.fromisoformat,
+                   help="first day of the shop's history, to continue an earlier run: e.g. --start 2026-11-22 "
+                        "--first-day 2026-11-20 delivers days 3 and 4 of the same shop (default: --start)")
     p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     p.add_argument("--scale", type=float, default=0.01,
                    help="1.0 = one day of a mid-size shop, 100k orders (default 0.01)")

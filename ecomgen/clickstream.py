@@ -125,7 +125,7 @@ def _visitors(day: Day) -> list[tuple[str, tuple[_Device, ...]]]:
     accounts = people.accounts(day.scale)
     visitors = []
     for _ in range(max(1, int(accounts * ACTIVE_SHARE))):
-        account = rng.randrange(accounts)
+        account = people.active_account(rng, day.scale)
         devices = people.person(day.seed, people.owner(account)).devices
         platforms = [_device_platform(device) for device in devices]
         visitors.append((people.user_id(account), tuple(_device(d, p, _user_agent(d, p))

@@ -104,7 +104,7 @@ def _active_templates(day: Day) -> list[Template]:
 def _account_in(rng: random.Random, day: Day, wanted: bool, segment: str) -> int:
     """A random account whose segment is (``wanted``) or is not ``segment``."""
     while True:
-        account = rng.randrange(people.accounts(day.scale))
+        account = people.active_account(rng, day.scale)
         if (user_segment(day.seed, account) == segment) == wanted:
             return account
 

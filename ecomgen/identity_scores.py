@@ -1,8 +1,8 @@
 """OneID scored against the truth: pairwise precision and recall over identifiers, and B-cubed.
 
-The truth (``<truth>/identity.csv``) holds raw phones and emails; silver holds their HMAC tokens, so
-the truth is tokenised here with Python's ``hmac`` (the platform uses a JVM function: two
-implementations that must agree). The resolution is read from the published Delta table with
+The truth (``<truth>/identity.csv`` and the users deliveries' newcomers) holds raw phones and emails;
+silver holds their HMAC tokens, so the truth is tokenised here with Python's ``hmac`` (the platform uses a
+JVM function: two implementations that must agree). The resolution is read from the published Delta table with
 delta-rs, not Spark. Only identifiers both sides know are scored; an identifier of nobody (a hub)
 and one without a customer each count as a cluster of their own.
 """
@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from ecomgen import manifests
 from ecomlake import storage
 from ecomlake.config import Settings
 from ecomlake.pii import KEY_ENV
@@ -98,11 +99,21 @@ def _tokeniser(cfg: Settings):
 
 
 def truth(cfg: Settings) -> dict[Identifier, str]:
-    """``<truth>/identity.csv`` as silver would name each identifier: (type, identifier) → person ("" = nobody)."""
+    """``<truth>/identity.csv`` as silver would name each identifier: (type, identifier) → person ("" = nobody);
+    then the strangers who registered with a recycled number so far (the number is theirs now)."""
     tokenise = _tokeniser(cfg)
+
+    def named(kind: str, value: str) -> Identifier:
+        return kind, tokenise.get(kind, str)(value)
+
     text = storage.at(cfg.truth_root).read_text("identity.csv")
-    return {(row["identifier_type"], tokenise.get(row["identifier_type"], str)(row["identifier"])): row["person_id"]
-            for row in csv.DictReader(io.StringIO(text))}
+    people = {named(row["identifier_type"], row["identifier"]): row["person_id"]
+              for row in csv.DictReader(io.StringIO(text))}
+    for manifest in manifests(cfg, "users"):
+        for newcomer in manifest.get("registered_with_recycled_number", []):
+            people.update({named(kind, newcomer[kind]): newcomer["person_id"]
+                           for kind in ("user_id", "phone", "email", "wechat_unionid") if newcomer[kind]})
+    return people
 
 
 def resolved(cfg: Settings, database: str = "silver") -> dict[Identifier, str | None]:

@@ -185,7 +185,7 @@ def _brushing(rng: random.Random, day: date, seed: int, scale: float, first_day:
               ) -> list[OrderHistory]:
     histories = []
     for ring in range(RINGS_PER_DAY):
-        members = [rng.randrange(people.accounts(scale)) for _ in range(RING_ACCOUNTS)]
+        members = [people.active_account(rng, scale) for _ in range(RING_ACCOUNTS)]
         device = f"DRING{day:%Y%m%d}{ring}"
         address = f"{people.CITIES[ring][0]}市工业园区{ring + 1}栋仓库"
         hour = midnight(day) + timedelta(hours=rng.randrange(1, 5))
@@ -207,7 +207,7 @@ def orders_placed_on(day: date, seed: int, scale: float, first_day: date) -> tup
     episode = _episode_skus(seed, scale) if day == first_day else frozenset()
     histories = []
     for n in range(count):
-        account = rng.randrange(people.accounts(scale))
+        account = people.active_account(rng, scale)
         who = people.person(seed, people.owner(account))
         created = midnight(day) + timedelta(seconds=rng.randrange(86_400), milliseconds=rng.randrange(1000))
         markup = 1.0
@@ -236,7 +236,7 @@ def _test_orders(day: date, seed: int, scale: float, first_day: date, start: int
     rng = random.Random(f"test-orders:{seed}:{day.isoformat()}")
     histories = []
     for n in range(max(MIN_TEST_ORDERS, int(TEST_ORDERS_PER_DAY_AT_SCALE_1 * scale))):
-        account = rng.randrange(people.accounts(scale))
+        account = people.active_account(rng, scale)
         who = people.person(seed, people.owner(account))
         created = midnight(day) + timedelta(seconds=rng.randrange(3_600, 12 * 3_600), milliseconds=rng.randrange(1000))
         items = _items(rng, scale, day, seed, first_day)[:1]

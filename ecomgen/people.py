@@ -12,7 +12,9 @@ real shop's has, each in the ground truth (:func:`identity_rows`):
   (:func:`relative`, people numbered from :data:`RELATIVES_FROM`);
 - pick-up stations: orders shipped to a parcel station whose phone hundreds of accounts type in
   (:func:`station`; the phone belongs to nobody);
-- the service hotline, typed into tickets, belonging to nobody.
+- the service hotline, typed into tickets, belonging to nobody;
+- lapsed second accounts (:func:`lapsed`): the person gave up the account and its 199 number long ago, and
+  the carrier reissues the number to a stranger who registers with it (a recycled number, ``users``).
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ from functools import lru_cache
 USERS_AT_SCALE_1 = 500_000
 HOTLINE = "400-820-8820"
 SECOND_ACCOUNT_SHARE, FAMILY_EMAIL_SHARE, FAMILY_DEVICE_SHARE = 0.05, 0.02, 0.03
+LAPSED_SHARE_OF_SECOND_ACCOUNTS = 0.3
 # Recipients of gifts who are no customer of ours are people from this number on (one per customer).
 RELATIVES_FROM = 50_000_000
+# Strangers who register with a recycled number: person NEWCOMERS_FROM + their account number.
+NEWCOMERS_FROM = 60_000_000
 STATIONS_PER_CITY = 4
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋",
@@ -62,6 +67,19 @@ def owner(account: int) -> int:
 
 def user_id(account: int) -> str:
     return f"U{account:08d}"
+
+
+def lapsed(account: int) -> bool:
+    """A second account its person gave up, with its number, long before the history began: it never orders,
+    browses, claims a coupon or calls again (the person shops with their first account)."""
+    return account != owner(account) and draw("lapsed", account) < LAPSED_SHARE_OF_SECOND_ACCOUNTS
+
+
+def active_account(rng: random.Random, scale: float) -> int:
+    """A random account still in use (never a lapsed one)."""
+    while lapsed(account := rng.randrange(accounts(scale))):
+        pass
+    return account
 
 
 @dataclass(frozen=True)

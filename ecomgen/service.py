@@ -102,7 +102,7 @@ def _about(rng: random.Random, day: Day, recent: list[OrderHistory]) -> tuple[in
         order, status = history.order, history.last["status"]
         opened = _later(rng, max(history.changes[0][0], midnight(day.day)))
         return _account(order["user_id"]), order["order_id"], rng.choice(CATEGORY_BY_STATUS[status]), opened
-    account = rng.randrange(people.accounts(day.scale))
+    account = people.active_account(rng, day.scale)
     return account, None, rng.choice(("account", "other")), _later(rng, midnight(day.day))
 
 

@@ -8,6 +8,10 @@ drawn day by day from the accounts still open (at least two a day). The first tw
 closed each day also changed their profile earlier that day, and that update reaches us
 after the close: the first one's the next day, the second one's later the same day (the
 connector's partitions drift apart). Silver must not bring either account back.
+
+Recycled numbers: each day a few strangers register (op c) with the 199 number of a lapsed second account
+(:func:`ecomgen.people.lapsed`), which the carrier reissued after the account fell silent. The CRM does not
+unbind the number from the old account, so two accounts hold it, years apart (the truth: :func:`truth`).
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ LEVELS = CONTRACT.field("member_level").allowed
 LEVEL_CUMULATIVE = (60, 85, 97)  # of 100 draws: below 60 none, below 85 silver, below 97 gold, else platinum
 UPDATE_BLOCK_DAYS = 100
 CLOSURES_PER_DAY_AT_SCALE_1, MIN_CLOSURES_PER_DAY = 50, 2
+RECYCLED_PER_DAY_AT_SCALE_1, MIN_RECYCLED_PER_DAY = 50, 1
+LAPSED_FOR_DAYS = 365  # a lapsed account registered at least this long before the history began
 LATE_SHARE, REPLAY_SHARE = 0.02, 0.01
 
 
@@ -51,6 +57,13 @@ class Closure:
     at: datetime
     late_update_at: datetime | None  # the deliberate update before the close, delivered after it
     late_delivered_at: datetime | None  # when that update reaches us: the next day, or later the same day
+
+
+@dataclass(frozen=True)
+class Recycling:
+    index: int  # day index of the newcomer's registration
+    at: datetime
+    lapsed: int  # the account the number was registered to before
 
 
 class _Dice:
@@ -68,7 +81,8 @@ def _base_row(seed: int, first_day: date, account: int) -> dict:
     """The account as it stood when the history began; some emails are only added later."""
     who = people.person(seed, people.owner(account))
     dice = _Dice(f"users-account:{seed}:{account}")
-    registered = iso(midnight(first_day) - timedelta(seconds=86_400 + dice.below(4 * 365 * 86_400)))
+    silent = timedelta(days=LAPSED_FOR_DAYS if people.lapsed(account) else 0)
+    registered = iso(midnight(first_day) - silent - timedelta(seconds=86_400 + dice.below(4 * 365 * 86_400)))
     return {
         "user_id": people.user_id(account), "phone": people.account_phone(seed, account),
         "email": who.email if dice.below(100) < 80 else None, "name": who.name, "gender": who.gender,
@@ -134,6 +148,41 @@ def _closures(seed: int, scale: float, first_day: date, upto: int) -> dict[int, 
     return closed
 
 
+@lru_cache(maxsize=4)
+def _recycled(seed: int, scale: float, first_day: date, upto: int) -> dict[int, Recycling]:
+    """Every newcomer (account number) registered with a lapsed account's number on day index 1..``upto``."""
+    accounts = people.accounts(scale)
+    per_day = max(MIN_RECYCLED_PER_DAY, int(RECYCLED_PER_DAY_AT_SCALE_1 * scale))
+    recycled: dict[int, Recycling] = {}
+    taken: set[int] = set()
+    for index in range(1, upto + 1):
+        day = first_day + timedelta(days=index)
+        rng = random.Random(f"users-recycle:{seed}:{day.isoformat()}")
+        for n in range(per_day):
+            lapsed = next((a for a in (rng.randrange(accounts) for _ in range(accounts))
+                           if people.lapsed(a) and a not in taken), None)
+            if lapsed is None:  # bounded: at tiny scales the lapsed accounts run out
+                break
+            taken.add(lapsed)
+            at = midnight(day) + timedelta(seconds=rng.randrange(86_400), milliseconds=rng.randrange(1000))
+            recycled[accounts + (index - 1) * per_day + n] = Recycling(index, at, lapsed)
+    return recycled
+
+
+def _newcomer_row(seed: int, account: int, recycling: Recycling) -> dict:
+    """A stranger's new account, registered with the lapsed account's number."""
+    who = people.person(seed, people.NEWCOMERS_FROM + account)
+    dice = _Dice(f"users-newcomer:{seed}:{account}")
+    registered = iso(recycling.at)
+    return {
+        "user_id": people.user_id(account), "phone": people.account_phone(seed, recycling.lapsed),
+        "email": who.email, "name": who.name, "gender": who.gender, "birth_year": who.birth_year,
+        "city": who.city, "city_tier": who.city_tier, "register_channel": CHANNELS[dice.below(len(CHANNELS))],
+        "registered_at": registered, "wechat_unionid": who.wechat_unionid, "member_level": LEVELS[0],
+        "is_private_domain_member": False, "marketing_consent": dice.below(100) < 60, "updated_at": registered,
+    }
+
+
 def _update(day: Day, account: int, index: int) -> tuple[datetime, bool]:
     """When an account's regular change on day ``index`` happened, and whether it is delivered a day late."""
     rng = random.Random(f"users-update:{day.seed}:{account}:{index}")
@@ -146,7 +195,8 @@ def _updated_on(day: Day, index: int, closed: dict[int, Closure]) -> list[int]:
     """Accounts with a regular change on day ``index`` (≥ 1): none on or after their close day."""
     offsets = _block_offsets(day.seed, people.accounts(day.scale), (index - 1) // UPDATE_BLOCK_DAYS)
     offset = (index - 1) % UPDATE_BLOCK_DAYS
-    return [a for a, o in enumerate(offsets) if o == offset and (a not in closed or closed[a].index > index)]
+    return [a for a, o in enumerate(offsets) if o == offset and (a not in closed or closed[a].index > index)
+            and not people.lapsed(a)]
 
 
 def _rows(day: Day, account: int, closed: dict[int, Closure], upto: int) -> list[dict]:
@@ -154,7 +204,7 @@ def _rows(day: Day, account: int, closed: dict[int, Closure], upto: int) -> list
     closure = closed.get(account)
     last = min(upto, closure.index - 1) if closure else upto
     times = []
-    for block in range(max(0, last - 1) // UPDATE_BLOCK_DAYS + 1):
+    for block in range(0 if people.lapsed(account) else max(0, last - 1) // UPDATE_BLOCK_DAYS + 1):
         index = block * UPDATE_BLOCK_DAYS + 1 + _block_offsets(day.seed, people.accounts(day.scale), block)[account]
         if index <= last:
             times.append(_update(day, account, index)[0])
@@ -195,6 +245,10 @@ def _changes(day: Day) -> list[tuple[datetime, Record, dict]]:
         if closure.index == index:
             before = _rows(day, account, closed, index)[-1]
             timed.append((closure.at, Record(_event("d", closure.at, before, None), before["user_id"]), before))
+    for account, recycling in _recycled(day.seed, day.scale, day.first_day, index).items():
+        if recycling.index == index:
+            row = _newcomer_row(day.seed, account, recycling)
+            timed.append((recycling.at, Record(_event("c", recycling.at, None, row), row["user_id"]), row))
     return timed
 
 
@@ -226,10 +280,18 @@ def deliver(day: Day) -> Iterator[DeliveryFile]:
 
 def truth(day: Day) -> dict:
     """Accounts closed on ``day``; accounts whose pre-close update arrives today after the close (all, and
-    those closed yesterday)."""
+    those closed yesterday); strangers who registered with a recycled number, with their identifiers (the
+    number is theirs from now on: it overrides the identity truth's owner)."""
     closed = _closures(day.seed, day.scale, day.first_day, max(0, day.index))
     late = {a for a, c in closed.items() if c.late_delivered_at and c.late_delivered_at.date() == day.day}
+    newcomers = [(account, _newcomer_row(day.seed, account, r), r.lapsed) for account, r in
+                 _recycled(day.seed, day.scale, day.first_day, max(0, day.index)).items() if r.index == day.index]
     return {
+        "registered_with_recycled_number": [
+            {"person_id": people.person(day.seed, people.NEWCOMERS_FROM + account).person_id,
+             "user_id": row["user_id"], "phone": row["phone"], "email": row["email"],
+             "wechat_unionid": row["wechat_unionid"], "lapsed_user_id": people.user_id(lapsed)}
+            for account, row, lapsed in newcomers],
         "closed_accounts": sorted(people.user_id(a) for a, c in closed.items() if c.index == day.index),
         "late_updates_of_closed_accounts": sorted(
             people.user_id(a) for a in late if closed[a].index == day.index - 1),

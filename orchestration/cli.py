@@ -299,6 +299,9 @@ def render_throughput(cfg: Settings, reports: dict[str, dict]) -> str:
             seconds = report["steps"]["ingest"]["seconds"] + report["steps"]["silver"]["seconds"]
             rows = report["steps"]["ingest"]["rows_in"]
             lines.append(f"  {dag_id.removeprefix('ingest_'):<12} {rows:>10} {seconds:>8.1f} {rows / seconds:>9.0f}")
+    if (graph := reports.get("identity_graph")) and "seconds" in (found := graph["steps"]["identity"]):
+        lines += ["", f"identity resolution (edges from silver, then the graph): {found['identifiers']} identifiers "
+                      f"→ {found['customers']} customers in {found['seconds']:.0f} s"]
     return "\n".join(["throughput (landing → bronze → silver, both gates included):", *lines])
 
 

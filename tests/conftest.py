@@ -106,6 +106,15 @@ def platform_env(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixtu
     settings.cache_clear()
 
 
+@pytest.fixture(scope="module")
+def second_platform_env(platform_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment of another, empty platform beside the session's (its own data root and ports, the same
+    keys), for a command to run in a subprocess; nothing of it is applied to this process."""
+    return {**platform_env, "ECOMLAKE_VAR": str(tmp_path_factory.mktemp("second-var")),
+            "ECOMLAKE_METASTORE_PORT": str(free_port()), "ECOMLAKE_SQL_PORT": str(free_port()),
+            "ECOMLAKE_AIRFLOW_PORT": str(free_port())}
+
+
 @pytest.fixture(scope="session")
 def cfg(platform_env: dict[str, str]):
     from ecomlake.config import settings

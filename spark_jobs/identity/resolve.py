@@ -1,7 +1,8 @@
 """Resolving the identity graph into customers (the steps are numbered in ``rules.yaml``).
 
 Hubs are found from the graph: an identifier linked to more accounts than one person holds (measured
-on WeChat unionids) takes no part. Two accounts are one person when the evidence they share weighs
+on WeChat unionids) takes no part, and neither does an account's link to a number the carrier has since
+reissued to someone who registered with it. Two accounts are one person when the evidence they share weighs
 enough; connected components of those pairs are customers; every other identifier joins the customer
 its strongest link points to. A customer's key is a hash of its anchor, the identifier seen first,
 so it does not depend on run order and survives a rebuild from landing.
@@ -77,6 +78,25 @@ def _hubs(links: DataFrame, rules: Rules, guards: bool) -> tuple[DataFrame, floa
     return degrees.where(F.col("accounts") > bound), bound
 
 
+def _recycled(edges: DataFrame, rules: Rules) -> DataFrame:
+    """(account, type, value) of links to a number reissued since: another account registered it more than the
+    link's ``recycled_after_days`` after this account was last seen (step 2 of ``rules.yaml``)."""
+    quiet = {link.name: link.recycled_after_days for link in rules.links if link.recycled_after_days}
+    days = F.create_map(*chain.from_iterable((F.lit(name), F.lit(n)) for name, n in quiet.items()))
+    registered = (edges.where(F.col("link").isin(*quiet)) if quiet else edges.limit(0)).select(
+        F.col("identifier").alias("account"), F.col("linked_type").alias("type"),
+        F.col("linked_identifier").alias("value"), F.col("first_seen_at").alias("registered"),
+        days[F.col("link")].alias("quiet_days"))
+    last_seen = (edges.where(F.col("identifier_type") == ACCOUNT)
+                 .groupBy(F.col("identifier").alias("account")).agg(F.max("last_seen_at").alias("last_seen")))
+    later = registered.select(F.col("account").alias("newer"), "type", "value",
+                              F.col("registered").alias("newer_registered"))
+    return (registered.join(last_seen, "account").join(later, ["type", "value"])
+            .where((F.col("newer") != F.col("account"))
+                   & (F.col("newer_registered") > F.col("last_seen") + F.make_interval(days=F.col("quiet_days"))))
+            .select("account", "type", "value").distinct())
+
+
 def _components(labels: DataFrame, pairs: DataFrame) -> DataFrame:
     """Min-label propagation over undirected ``pairs`` (src, dst): every id gets its component's least label."""
     both_ways = pairs.select("src", "dst").unionByName(pairs.select(F.col("dst").alias("src"),
@@ -124,6 +144,10 @@ def resolve(edges: DataFrame, rules: Rules, guards: bool = True) -> Resolution:
     hubs, bound = _hubs(links, rules, guards)
     hubs = hubs.localCheckpoint()
     usable = links.join(hubs.select("type", "value"), ["type", "value"], "left_anti")
+    if guards:
+        recycled = _recycled(edges, rules).localCheckpoint()
+        usable = usable.join(recycled, ["account", "type", "value"], "left_anti")
+        log.info("identity: %d links to a number since reissued to another account left out", recycled.count())
 
     # Step 3: pairs of accounts with enough shared evidence, each evidence group counted once.
     group = F.create_map(*chain.from_iterable((F.lit(t), F.lit(g)) for t, g in rules.groups.items()))

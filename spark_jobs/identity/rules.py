@@ -26,6 +26,7 @@ class Link:
     where: str | None = None
     join_orders: bool = False
     attaches: bool = True  # may make the `to` identifier part of the `from` account's customer
+    recycled_after_days: int | None = None  # the `to` identifier is reissued to others (a phone number)
     why: str | None = None
 
 
@@ -47,7 +48,7 @@ def load_rules(path: Path = RULES_FILE) -> Rules:
                        from_column=link["from_column"], to_type=link["to"], to_column=link["to_column"],
                        at=link["at"], weight=float(link["weight"]), where=link.get("where"),
                        join_orders=bool(link.get("join_orders")), attaches=link.get("attaches", True),
-                       why=link.get("why"))
+                       recycled_after_days=link.get("recycled_after_days"), why=link.get("why"))
                   for link in raw["links"])
     unknown = {t for link in links for t in (link.from_type, link.to_type)} - set(types)
     if unknown:

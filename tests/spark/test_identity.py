@@ -21,8 +21,9 @@ WEIGHT = {link.name: link.weight for link in RULES.links}
 DAY = datetime(2026, 8, 1)
 
 
-def edge(account: str, kind: str, value: str, link: str, day: int = 1, evidence: int = 1) -> tuple:
-    seen = DAY.replace(day=day)
+def edge(account: str, kind: str, value: str, link: str, day: int = 1, evidence: int = 1,
+         at: datetime | None = None) -> tuple:
+    seen = at or DAY.replace(day=day)
     return ("user_id", account, kind, value, link, "hand", WEIGHT[link], seen, seen, evidence)
 
 
@@ -59,6 +60,22 @@ def test_a_gift_to_another_customers_phone_leaves_the_phone_with_its_owner(spark
     ])
     assert not same(keys, "U1", "U2")
     assert keys[("phone", "p-U2")] == keys[("user_id", "U2")]  # registered beats three gifts
+
+
+def test_a_recycled_number_is_its_new_holders_and_glues_nobody(spark):
+    """U1 registered a number in 2024 and was never seen again; the carrier reissued it and U2 registered with it.
+    Two accounts that registered one number within the quiet period (U3, U4) are still one person."""
+    lapsed = datetime(2024, 3, 1)
+    rows = [edge("U1", "phone", "p-reissued", "registered_phone", at=lapsed),
+            edge("U1", "wechat_unionid", "wx1", "registered_wechat", at=lapsed),
+            edge("U2", "phone", "p-reissued", "registered_phone", day=20),
+            edge("U3", "phone", "p-twice", "registered_phone", day=1),
+            edge("U4", "phone", "p-twice", "registered_phone", day=20)]
+    keys = customers_of(spark, rows)
+    assert not same(keys, "U1", "U2") and keys[("phone", "p-reissued")] == keys[("user_id", "U2")]
+    assert keys[("wechat_unionid", "wx1")] == keys[("user_id", "U1")]
+    assert same(keys, "U3", "U4")
+    assert same(customers_of(spark, rows, guards=False), "U1", "U2")
 
 
 def test_a_pick_up_station_phone_is_found_as_a_hub_and_glues_nobody_without_a_list(spark):

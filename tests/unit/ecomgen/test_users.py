@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from ecomgen import people, users
+from ecomgen import orders, people, users
 from ecomgen.model import Day, midnight, ms
 from ecomlake.contracts import Reason, load_contract
 
@@ -50,7 +50,7 @@ def test_first_day_is_a_snapshot_of_every_account_and_later_days_are_changes():
     assert {e["op"] for e in snapshot} == {"r"}
     assert sorted(e["after"]["user_id"] for e in snapshot) == [people.user_id(a) for a in range(people.accounts(SCALE))]
     for index in (1, 2):
-        assert {e["op"] for e in good_events(day(index))} == {"u", "d"}
+        assert {e["op"] for e in good_events(day(index))} == {"u", "d", "c"}
     rows = {e["after"]["user_id"]: e["after"] for e in snapshot}
     seconds = [a for a in range(people.accounts(SCALE)) if people.owner(a) != a]
     assert seconds, "no second account"
@@ -80,8 +80,12 @@ def test_changes_chain_from_the_snapshot_and_closed_accounts_never_come_back():
     events = {json.dumps(e, sort_keys=True): e for i in range(1, 6) for e in good_events(day(i)) if e["ts_ms"] < end}
     closed_at = {}
     for event in sorted(events.values(), key=lambda e: e["ts_ms"]):
-        uid = event["before"]["user_id"]
+        uid = (event["before"] or event["after"])["user_id"]
         assert uid not in closed_at, "an event after the account was closed"
+        if event["op"] == "c":
+            assert event["before"] is None and uid not in state
+            state[uid] = event["after"]
+            continue
         assert event["before"] == state[uid]
         if event["op"] == "d":
             assert event["after"] is None
@@ -90,6 +94,23 @@ def test_changes_chain_from_the_snapshot_and_closed_accounts_never_come_back():
             assert event["after"]["updated_at"] != event["before"]["updated_at"]
             state[uid] = event["after"]
     assert sorted(closed_at) == sorted(uid for i in range(1, 5) for uid in users.truth(day(i))["closed_accounts"])
+
+
+def test_strangers_register_with_the_numbers_of_lapsed_accounts_that_fell_silent():
+    snapshot = {e["after"]["user_id"]: e["after"] for e in good_events(day(0))}
+    created = {e["after"]["user_id"]: e["after"] for i in range(1, 5) for e in good_events(day(i)) if e["op"] == "c"}
+    newcomers = {n["user_id"]: n for i in range(1, 5) for n in users.truth(day(i))["registered_with_recycled_number"]}
+    assert len(created) >= 4 and created.keys() == newcomers.keys()
+    for uid, row in created.items():
+        old = snapshot[newcomers[uid]["lapsed_user_id"]]
+        assert uid not in snapshot and row["phone"] == old["phone"] == newcomers[uid]["phone"]
+        assert old["registered_at"] < (FIRST - timedelta(days=365)).isoformat()
+        assert row["wechat_unionid"] != old["wechat_unionid"] and row["email"] != old["email"]
+    lapsed = {n["lapsed_user_id"] for n in newcomers.values()}
+    changed = {e["after"]["user_id"] for i in range(1, 5) for e in good_events(day(i)) if e["op"] == "u"}
+    ordered = {h.order["user_id"] for i in range(5)
+               for h in orders.orders_placed_on(day(i).day, 1, SCALE, FIRST)}
+    assert not lapsed & (changed | ordered), "a lapsed account is not silent"
 
 
 def test_replays_and_a_late_update_of_an_account_closed_before_it_arrived():
