@@ -24,9 +24,10 @@ def _link_edges(spark: SparkSession, link: Link) -> DataFrame:
         rows = rows.join(_current(spark, "silver.orders").select("order_id", "user_id"), "order_id")
     if link.where:
         rows = rows.where(link.where)
+    to = F.expr(link.to_column)  # a column, or an expression of columns (a composite identifier)
     return (
-        rows.where(F.col(link.from_column).isNotNull() & F.col(link.to_column).isNotNull())
-        .groupBy(F.col(link.from_column).alias("identifier"), F.col(link.to_column).alias("linked_identifier"))
+        rows.where(F.col(link.from_column).isNotNull() & to.isNotNull())
+        .groupBy(F.col(link.from_column).alias("identifier"), to.alias("linked_identifier"))
         .agg(F.min(link.at).cast("timestamp").alias("first_seen_at"),
              F.max(link.at).cast("timestamp").alias("last_seen_at"),
              F.count(F.lit(1)).alias("evidence_count"))

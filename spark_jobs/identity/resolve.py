@@ -195,7 +195,8 @@ def resolve(edges: DataFrame, rules: Rules, guards: bool = True) -> Resolution:
 
     # The rest (a guest's phone and device, a visitor who never logged in): customers of their own.
     placed = attached.select("type", "value")
-    loose = nodes.join(placed, ["type", "value"], "left_anti").join(hub_keys, ["type", "value"], "left_anti")
+    loose = (nodes.where(~F.col("type").isin(*rules.evidence_only)).join(placed, ["type", "value"], "left_anti")
+             .join(hub_keys, ["type", "value"], "left_anti"))
     loose_labels = loose.select(F.concat_ws(":", "type", "value").alias("id"),
                                 _label("first_seen_at", F.col("type"), F.col("value")).alias("label"))
     loose_pairs = (free.join(placed.toDF("a_type", "a_value"), ["a_type", "a_value"], "left_anti")
@@ -209,7 +210,8 @@ def resolve(edges: DataFrame, rules: Rules, guards: bool = True) -> Resolution:
     labelled = attached.unionByName(on_their_own)
     anchor = F.split("label", r"\|", 3)
     identifiers = (
-        nodes.join(labelled, ["type", "value"], "left")
+        nodes.where(~F.col("type").isin(*rules.evidence_only))
+        .join(labelled, ["type", "value"], "left")
         .join(hubs.withColumn("is_hub", F.lit(True)), ["type", "value"], "left")
         .join(shared.withColumn("is_shared", F.lit(True)), ["type", "value"], "left")
         .select(F.col("type").alias("identifier_type"), F.col("value").alias("identifier"),

@@ -13,7 +13,8 @@ RULES_FILE = Path(__file__).with_name("rules.yaml")
 
 @dataclass(frozen=True)
 class Link:
-    """One kind of evidence: in ``source``, ``from_column`` (a ``from`` identifier) was seen with ``to_column``."""
+    """One kind of evidence: in ``source``, ``from_column`` (a ``from`` identifier) was seen with ``to_column`` (a
+    column, or a SQL expression of the row's columns for a composite identifier)."""
 
     name: str
     source: str
@@ -37,6 +38,7 @@ class Rules:
     hub_quantile: float
     groups: dict[str, str]  # identifier type → evidence group
     descriptions: dict[str, str]
+    evidence_only: frozenset[str]  # identifier types that link accounts but are nobody's identifier
     links: tuple[Link, ...]
 
 
@@ -58,4 +60,5 @@ def load_rules(path: Path = RULES_FILE) -> Rules:
                  hub_quantile=float(raw["hubs"]["quantile"]),
                  groups={t: spec["group"] for t, spec in types.items()},
                  descriptions={t: spec["description"] for t, spec in types.items()},
+                 evidence_only=frozenset(t for t, spec in types.items() if spec.get("evidence_only")),
                  links=links)

@@ -53,6 +53,16 @@ def test_a_shared_email_alone_is_a_family_but_email_and_device_are_one_person(sp
     assert keys[("user_id", "U3")] == "C" + hashlib.sha256(b"user_id:U4").hexdigest()[:16]
 
 
+def test_an_email_with_the_same_real_name_is_one_person_and_the_pair_is_never_a_customers_identifier(spark):
+    keys = customers_of(spark, [
+        edge("U1", "email", "e-1", "registered_email"), edge("U2", "email", "e-1", "registered_email"),
+        edge("U1", "email_and_name", "e-1|wang-wei", "registered_email_and_name"),
+        edge("U2", "email_and_name", "e-1|wang-wei", "registered_email_and_name"),
+    ])
+    assert same(keys, "U1", "U2")
+    assert ("email_and_name", "e-1|wang-wei") not in keys
+
+
 def test_a_gift_to_another_customers_phone_leaves_the_phone_with_its_owner(spark):
     keys = customers_of(spark, [
         edge("U1", "phone", "p-U1", "registered_phone"), edge("U2", "phone", "p-U2", "registered_phone"),
@@ -129,11 +139,8 @@ def test_resolution_meets_its_targets_against_the_truth(identity_lake, cfg):
     scores = identity_scores(cfg)
     print(scores.render(), identity_lake["identity"])
     assert scores.identifiers > 1000
-    assert scores.pairwise_precision >= 0.995 and scores.b3_f1 >= 0.98  # issue 9's targets
-    # Issue 9 asks for pairwise recall ≥ 0.98; measured 0.976-0.977 (a family tablet both members use goes to
-    # neither, a second account with no shared evidence in two days stays apart). Held at what is reached until
-    # the resolution earns the target: lowering it further is a regression.
-    assert scores.pairwise_recall >= 0.97
+    # issue 9's targets
+    assert scores.pairwise_precision >= 0.995 and scores.pairwise_recall >= 0.98 and scores.b3_f1 >= 0.98
 
 
 def test_the_hubs_found_include_every_brushing_ring_and_no_ones_own_identifier(identity_lake, cfg, spark,
