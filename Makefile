@@ -15,7 +15,7 @@ export UV_CACHE_DIR := $(CURDIR)/.cache/uv
 MAVEN := mvn -q -B -Dmaven.repo.local=$(CURDIR)/.cache/m2
 UV_VERSION := $(shell sed -n 's/^uv==//p' requirements.lock)
 
-.PHONY: help install jars run bench up down status test test-all test-aws lint dbt lock clean
+.PHONY: help install jars run bench up down status test test-all test-aws test-long lint dbt lock clean
 
 help: ## show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
