@@ -60,7 +60,7 @@ def test_days_3_and_4_keep_every_customer_key_but_the_changes_the_audit_explains
     kept = sum(all(after.get(i) == key for i in members) for key, members in customers(before).items())
     print(f"days 3–4: {kept} of {len(customers(before))} customers of day 2 kept their key and identifiers; "
           f"{len(changed)} (old key, new key) changes")
-    assert kept >= 0.95 * len(customers(before)) > 1000
+    assert len(customers(before)) > 500 and kept >= 0.95 * len(customers(before))
     audit = spark.table("silver.identity_key_changes").where(f"changed_on > '{FIRST_DAY}'").collect()
     explained = {(old, new) for row in audit for old in row.keys_before for new in row.keys_after or [None]}
     assert changed <= explained, f"unexplained key changes: {sorted(changed - explained, key=str)[:5]}"
@@ -70,4 +70,4 @@ def test_a_rebuild_from_landing_into_an_empty_lake_gives_the_customers_their_key
     daily, rebuild = customers(day_by_day["day_4"]), customers(rebuilt)
     same = sum(rebuild.get(key) == members for key, members in daily.items())
     print(f"rebuild: {same} of {len(daily)} customers with the same key and identifiers")
-    assert len(daily) > 1000 and same >= 0.999 * len(daily)
+    assert len(daily) > 500 and same >= 0.999 * len(daily)
