@@ -75,7 +75,7 @@ lint: install ## ruff, and the one-way layer contracts (import-linter)
 # and with `make test-all`, in a test session of its own: its demo worlds (other seeds, the same account
 # and SKU ids) must not mix into the lake the Spark tests score against the truth.
 E2E := $(BIN)/pytest -m "e2e and not long" $(PYTEST_ARGS)
-# Customer keys over four days and a rebuild from landing (tests/e2e/test_customer_keys_over_days.py, ≈25 min):
+# Customer keys over four days and a rebuild from landing (tests/e2e/test_customer_keys_over_days.py, ≈45 min):
 # with it CI would pass its 90-minute limit, so only `make test-all` and `make test-long` run it.
 LONG := $(BIN)/pytest -m long $(PYTEST_ARGS)
 
