@@ -75,6 +75,11 @@ def lapsed(account: int) -> bool:
     return account != owner(account) and draw("lapsed", account) < LAPSED_SHARE_OF_SECOND_ACCOUNTS
 
 
+def newcomer(seed: int, account: int) -> Person:
+    """The stranger behind an account registered with a recycled number."""
+    return person(seed, NEWCOMERS_FROM + account)
+
+
 def active_account(rng: random.Random, scale: float) -> int:
     """A random account still in use (never a lapsed one)."""
     while lapsed(account := rng.randrange(accounts(scale))):

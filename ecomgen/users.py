@@ -171,7 +171,7 @@ def _recycled(seed: int, scale: float, first_day: date, upto: int) -> dict[int, 
 
 def _newcomer_row(seed: int, account: int, recycling: Recycling) -> dict:
     """A stranger's new account, registered with the lapsed account's number."""
-    who = people.person(seed, people.NEWCOMERS_FROM + account)
+    who = people.newcomer(seed, account)
     dice = _Dice(f"users-newcomer:{seed}:{account}")
     registered = iso(recycling.at)
     return {
@@ -288,7 +288,7 @@ def truth(day: Day) -> dict:
                  _recycled(day.seed, day.scale, day.first_day, max(0, day.index)).items() if r.index == day.index]
     return {
         "registered_with_recycled_number": [
-            {"person_id": people.person(day.seed, people.NEWCOMERS_FROM + account).person_id,
+            {"person_id": people.newcomer(day.seed, account).person_id,
              "user_id": row["user_id"], "phone": row["phone"], "email": row["email"],
              "wechat_unionid": row["wechat_unionid"], "lapsed_user_id": people.user_id(lapsed)}
             for account, row, lapsed in newcomers],
