@@ -41,33 +41,31 @@ def customer_marts():
     def build_customer_marts() -> dict:
         """dbt build of the marts and everything they read, into the candidates (models, tests, unit tests);
         skipped until every table dbt reads (its sources file) has been published once."""
-        from orchestration.dag_settings import fail_fast_on_data_errors
+        from orchestration.dag_settings import on_engine
         from orchestration.marts import build_candidates, dbt_sources, require_inputs
 
-        with fail_fast_on_data_errors():
-            require_inputs(dbt_sources())
-            return build_candidates(MARTS, only_if_changed=True)
+        on_engine(require_inputs, dbt_sources())
+        return on_engine(build_candidates, MARTS, only_if_changed=True)
 
     @task
     def gate_customer_marts(built: dict) -> dict:
         """Great Expectations on each candidate version dbt built."""
-        from orchestration.dag_settings import fail_fast_on_data_errors
+        from orchestration.dag_settings import on_engine
         from orchestration.marts import gate_candidates
 
-        with fail_fast_on_data_errors():
-            return gate_candidates(built["candidates"])
+        return on_engine(gate_candidates, built["candidates"])
 
     @task(outlets=[table_asset(t) for t in MARTS])
     def publish_customer_marts(built: dict, checked: dict) -> dict:
         """Publish the checked candidates (once each), then report the run."""
-        from ecomlake.spark import get_spark
-        from orchestration.marts import publish_all
+        from orchestration.dag_settings import on_engine
+        from orchestration.marts import attribute_coverage, publish_all
         from orchestration.reports import write_report
 
-        published = publish_all(built)
-        coverage = {r.attribute: r.coverage for r in get_spark().table("marts.customer_attribute_coverage").collect()}
-        write_report("customer_marts", MARTS, {"marts": built, "marts_check": checked, "publish": published,
-                                               "coverage": coverage})
+        published = on_engine(publish_all, built)
+        on_engine(write_report, "customer_marts", MARTS, {"marts": built, "marts_check": checked,
+                                                          "publish": published,
+                                                          "coverage": on_engine(attribute_coverage)})
         return published
 
     built = build_customer_marts()

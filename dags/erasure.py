@@ -39,18 +39,18 @@ def erasure():
     @task(outlets=[table_asset(t) for t in SILVER])
     def erase_closed_accounts() -> dict:
         """Every due request, in every source layer (skipped when none is due)."""
-        from orchestration.dag_settings import fail_fast_on_data_errors
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from orchestration.dag_settings import on_engine
         from orchestration.erasure import erase_due
-        from orchestration.marts import NothingNew
         from orchestration.reports import write_report
 
-        with fail_fast_on_data_errors():
-            try:
-                done = erase_due()
-            except NothingNew as nothing_due:  # the run's report says so before the task is skipped
-                write_report("erasure", (), {"erasure": {"requests": {}, "nothing_due": str(nothing_due)}})
-                raise
-        write_report("erasure", (), {"erasure": done})
+        try:
+            done = on_engine(erase_due)
+        except AirflowSkipException as nothing_due:  # the run's report says so before the task is skipped
+            on_engine(write_report, "erasure", (), {"erasure": {"requests": {}, "nothing_due": str(nothing_due)}})
+            raise
+        on_engine(write_report, "erasure", (), {"erasure": done})
         return done
 
     erase_closed_accounts()

@@ -38,30 +38,29 @@ def identity_graph():
     @task
     def build_identity() -> dict:
         """Edges and resolution into their candidates (skipped until a source that carries identifiers lands)."""
-        from orchestration.dag_settings import fail_fast_on_data_errors
+        from orchestration.dag_settings import on_engine
         from orchestration.identity import build_candidate
 
-        with fail_fast_on_data_errors():
-            return build_candidate(only_if_changed=True)
+        return on_engine(build_candidate, only_if_changed=True)
 
     @task
     def gate_identity(built: dict) -> dict:
         """Great Expectations on the candidate map."""
-        from orchestration.dag_settings import fail_fast_on_data_errors
+        from orchestration.dag_settings import on_engine
         from orchestration.identity import gate_candidate
 
-        with fail_fast_on_data_errors():
-            return gate_candidate(built)
+        return on_engine(gate_candidate, built)
 
     @task(outlets=[table_asset(EDGES), table_asset(MAP)])
     def publish_identity(built: dict, checked: dict) -> dict:
         """Publish edges and map (once each), then report the run."""
+        from orchestration.dag_settings import on_engine
         from orchestration.identity import publish
         from orchestration.reports import write_report
 
-        published = publish(built)
-        write_report("identity_graph", (EDGES, MAP), {"identity": built, "identity_check": checked,
-                                                       "publish": published})
+        published = on_engine(publish, built)
+        on_engine(write_report, "identity_graph", (EDGES, MAP),
+                  {"identity": built, "identity_check": checked, "publish": published})
         return published
 
     built = build_identity()

@@ -53,23 +53,23 @@ def ingest_dag(source: str):
         @task(outlets=[table_asset(f"bronze.{source}"), table_asset(f"quarantine.{source}")])
         def load_bronze(params: dict, run_id: str) -> dict:
             """Claim this run's deliveries (or the ones it claimed before, when cleared) and load them."""
-            from orchestration.dag_settings import fail_fast_on_data_errors
+            from orchestration.dag_settings import on_engine
             from orchestration.pipeline import ingest, replayed
 
-            with fail_fast_on_data_errors():
-                return ingest(source, run_id, replayed(source, params.get("replay_from"), params.get("replay_to")))
+            deliveries = replayed(source, params.get("replay_from"), params.get("replay_to"))
+            return on_engine(ingest, source, run_id, deliveries)
 
         @task(outlets=[table_asset(contract.silver_table)])
         def build_silver(bronze: dict) -> dict:
-            """Write, audit and publish this run's batches to silver, then report the run (one Spark start less)."""
-            from orchestration.dag_settings import fail_fast_on_data_errors
+            """Write, audit and publish this run's batches to silver, then report the run."""
+            from orchestration.dag_settings import on_engine
             from orchestration.pipeline import build_silver
             from orchestration.reports import write_report
 
-            with fail_fast_on_data_errors():
-                silver = build_silver(source, bronze["batches"])
-            write_report(f"ingest_{source}", (f"bronze.{source}", f"quarantine.{source}", contract.silver_table),
-                         {"ingest": bronze, "silver": silver})
+            silver = on_engine(build_silver, source, bronze["batches"])
+            on_engine(write_report, f"ingest_{source}",
+                      (f"bronze.{source}", f"quarantine.{source}", contract.silver_table),
+                      {"ingest": bronze, "silver": silver})
             return silver
 
         build_silver(load_bronze())

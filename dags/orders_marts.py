@@ -34,39 +34,37 @@ MART = "marts.orders_daily"
 def orders_marts():
     @task(outlets=[table_asset("staging.stg_orders__orders")])
     def stg_orders__orders() -> dict:
-        from orchestration.dag_settings import fail_fast_on_data_errors
+        from orchestration.dag_settings import on_engine
         from orchestration.marts import build_models
 
-        with fail_fast_on_data_errors():
-            return build_models("stg_orders__orders")
+        return on_engine(build_models, "stg_orders__orders")
 
     @task
     def build_orders_daily() -> dict:
         """dbt build of the mart into its candidate (model, tests, unit tests)."""
-        from orchestration.dag_settings import fail_fast_on_data_errors
+        from orchestration.dag_settings import on_engine
         from orchestration.marts import build_candidate
 
-        with fail_fast_on_data_errors():
-            return build_candidate(MART, only_if_changed=True)
+        return on_engine(build_candidate, MART, only_if_changed=True)
 
     @task
     def gate_orders_daily(built: dict) -> dict:
         """Great Expectations on the candidate version dbt built."""
-        from orchestration.dag_settings import fail_fast_on_data_errors
+        from orchestration.dag_settings import on_engine
         from orchestration.marts import gate_candidate
 
-        with fail_fast_on_data_errors():
-            return gate_candidate(MART, built["candidate_version"])
+        return on_engine(gate_candidate, MART, built["candidate_version"])
 
     @task(outlets=[table_asset(MART)])
     def publish_orders_daily(staging: dict, built: dict, checked: dict) -> dict:
         """Publish the checked candidate (once), then report the run."""
+        from orchestration.dag_settings import on_engine
         from orchestration.marts import publish
         from orchestration.reports import write_report
 
-        published = publish(MART, built["candidate_version"], built["built_from"])
-        write_report("orders_marts", ("staging.stg_orders__orders", MART),
-                     {"staging": staging, "mart": built, "mart_check": checked, "publish": published})
+        published = on_engine(publish, MART, built["candidate_version"], built["built_from"])
+        on_engine(write_report, "orders_marts", ("staging.stg_orders__orders", MART),
+                  {"staging": staging, "mart": built, "mart_check": checked, "publish": published})
         return published
 
     staging = stg_orders__orders()

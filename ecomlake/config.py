@@ -87,6 +87,8 @@ class Settings:
     metastore: Metastore
     sql_endpoint: SqlEndpoint
     airflow: AirflowEndpoint
+    # The warm Spark driver every Airflow task's work runs on (orchestration.engine).
+    engine: Endpoint
     events: dict[str, str]
     # The profile's own jars (a name prefix, or a folder "s3/" for all in it) and Spark settings, e.g. S3A.
     spark_jars: tuple[str, ...] = ()
@@ -163,6 +165,7 @@ def load_settings(profile: str | None = None) -> Settings:
         ),
         sql_endpoint=_sql_endpoint(section["sql_endpoint"]),
         airflow=_airflow(section["airflow"]),
+        engine=Endpoint(host=section["engine"]["host"], port=int(section["engine"]["port"])),
         events=section["events"],
         spark_jars=tuple(section["spark"].get("jars", ())),
         spark_extra_conf={k: str(v) for k, v in section["spark"].get("conf", {}).items()},

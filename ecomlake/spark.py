@@ -11,6 +11,9 @@ import logging
 import os
 import re
 import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
@@ -122,7 +125,33 @@ def ensure_layers(spark, cfg: Settings) -> None:
 
 
 @cache
-def get_spark():
-    """The warm, long-lived session of this process (one JVM, reused by every task)."""
+def _process_session():
     log.info("starting Spark session (master %s)", settings().spark_master)
     return build_session(settings(), "ecomlake")
+
+
+_own: ContextVar = ContextVar("own_spark_session", default=None)
+
+
+def get_spark():
+    """The warm, long-lived session of this process (one JVM, reused by every task), or inside
+    :func:`own_session` that session."""
+    return _own.get() or _process_session()
+
+
+def stop_spark() -> None:
+    """Stop this process's session (and its JVM); the next :func:`get_spark` starts a new one."""
+    if _process_session.cache_info().currsize:
+        _process_session().stop()
+        _process_session.cache_clear()
+
+
+@contextmanager
+def own_session() -> Iterator:
+    """A session of its own for the work inside (SQL settings such as a commit's metadata, temporary views) on
+    this process's JVM and catalog: the engine gives one to each call it runs side by side."""
+    token = _own.set(_process_session().newSession())
+    try:
+        yield _own.get()
+    finally:
+        _own.reset(token)

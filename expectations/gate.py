@@ -118,7 +118,13 @@ def check(df, table: str, expectations: list, docs_dir: Path) -> GateResult:
             result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE},
         )
     )
-    run = checkpoint.run(batch_parameters={"dataframe": df})
+    # Each expectation's metrics are Spark jobs of their own: compute the table (often a join, e.g. silver as
+    # it would be after a publish) once for all of them, not once per metric.
+    cached = df.persist()
+    try:
+        run = checkpoint.run(batch_parameters={"dataframe": cached})
+    finally:
+        cached.unpersist()
     validation = next(iter(run.run_results.values()))
     result = GateResult(table=table, outcomes=[_outcome(r) for r in validation.results])
     for warning in result.warnings:

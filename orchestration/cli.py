@@ -1,7 +1,7 @@
 """``ecomlake``: run the platform's main job, and start or stop its local services.
 
     ecomlake run        run every DAG on what has landed, as real Airflow runs, and print a summary
-    ecomlake up         start metastore, SQL endpoint (Thrift) and Airflow
+    ecomlake up         start metastore, engine (warm Spark for Airflow's tasks), SQL endpoint (Thrift), Airflow
     ecomlake down       stop them
     ecomlake status     show what is running
     ecomlake backfill   re-ingest a range of delivery dates from landing
@@ -33,6 +33,7 @@ from ecomlake.services.local import (
     VENV_BIN,
     airflow_env,
     airflow_service,
+    engine_service,
     metastore_service,
     sql_endpoint_service,
 )
@@ -51,7 +52,7 @@ MAIN_DAGS = (*INGEST_DAGS, "erasure", "identity_graph", "customer_marts", "order
 def _services(cfg: Settings) -> list:
     """Local services in start order; the metastore only when this profile manages it."""
     managed = [metastore_service(cfg)] if cfg.metastore.managed else []
-    return [*managed, sql_endpoint_service(cfg), airflow_service(cfg)]
+    return [*managed, engine_service(cfg), sql_endpoint_service(cfg), airflow_service(cfg)]
 
 
 def _airflow(cfg: Settings, *args: str, log_name: str) -> None:
@@ -83,6 +84,17 @@ def metastore_for_this_command(cfg: Settings) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def engine_for_this_command(cfg: Settings) -> Iterator[None]:
+    """The metastore and the engine the DAG runs' tasks send their work to, up for the command; each stopped
+    after unless it was already up."""
+    with metastore_for_this_command(cfg), ExitStack() as stack:
+        engine = engine_service(cfg)
+        if engine.start():
+            stack.callback(engine.stop)
+        yield
+
+
 def cmd_dbt(args: argparse.Namespace) -> None:
     from orchestration.dbt import run_dbt
 
@@ -92,8 +104,8 @@ def cmd_dbt(args: argparse.Namespace) -> None:
 
 def _run_main_dags(cfg: Settings, logical_date: date, dag_ids: tuple[str, ...] = MAIN_DAGS,
                    ingest_conf: dict | None = None) -> None:
-    """Run the DAGs as real Airflow DAG runs, in order, in one process (one warm Spark session)."""
-    with metastore_for_this_command(cfg):
+    """Run the DAGs as real Airflow DAG runs, in order, their tasks' work on the engine (one warm Spark session)."""
+    with engine_for_this_command(cfg):
         _airflow(cfg, "db", "migrate", log_name="airflow-db-migrate")
         conf = ["--conf", json.dumps(ingest_conf)] if ingest_conf else []
         _run_logged(cfg, [sys.executable, "-m", "orchestration.dag_runs", "--logical-date", logical_date.isoformat(),
@@ -319,6 +331,7 @@ def cmd_up(_: argparse.Namespace) -> None:
         service.start()
     if cfg.metastore.managed:
         print(f"metastore  {cfg.metastore.host}:{cfg.metastore.port}")
+    print(f"engine     {cfg.engine.host}:{cfg.engine.port} (the warm Spark driver of the Airflow tasks)")
     print(f"SQL        jdbc:hive2://{cfg.sql_endpoint.host}:{cfg.sql_endpoint.port}")
     print(f"Airflow UI http://{cfg.airflow.host}:{cfg.airflow.port}")
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from orchestration.notify import failure_notifier
+
+T = TypeVar("T")
 
 
 def default_args() -> dict:
@@ -33,24 +35,24 @@ def dag_settings() -> dict:
     }
 
 
-@contextmanager
-def fail_fast_on_data_errors() -> Iterator[None]:
-    """Data errors (a failed quality gate, a failing dbt test) fail the task at once.
+def on_engine(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``function(*args, **kwargs)`` on the warm engine (:mod:`orchestration.engine`), the task's outcome
+    decided by how it ended.
 
-    Retrying cannot fix bad data; transient errors (a busy metastore, a lost
-    executor) still get the DAG's retries with backoff. A build whose inputs were
-    never published (a source that has not delivered yet), or have not changed
-    since its last publish, is skipped with the reason in the log.
+    Data errors (a failed quality gate, a failing dbt test) fail the task at once: retrying cannot fix bad
+    data. Other errors (a busy metastore, a lost executor, the engine down) get the DAG's retries with
+    backoff. A build whose inputs were never published (a source that has not delivered yet), or have not
+    changed since its last publish, is skipped with the reason in the log.
     """
     from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-    from expectations.gate import QualityGateError
-    from orchestration.dbt import DbtError
-    from orchestration.marts import InputsMissing, NothingNew
+    from orchestration import engine
 
     try:
-        yield
-    except (InputsMissing, NothingNew) as nothing_to_do:
-        raise AirflowSkipException(str(nothing_to_do)) from nothing_to_do
-    except (QualityGateError, DbtError) as error:
-        raise AirflowFailException(str(error)) from error
+        return engine.run(function, *args, **kwargs)
+    except engine.EngineCallError as error:
+        if error.verdict == engine.SKIP:
+            raise AirflowSkipException(str(error)) from error
+        if error.verdict == engine.DATA_ERROR:
+            raise AirflowFailException(str(error)) from error
+        raise

@@ -8,6 +8,7 @@ Delta and the shared metastore: no second JVM, no cold start per model.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 
 from ecomlake.config import REPO_ROOT, settings
@@ -16,6 +17,8 @@ from ecomlake.spark import get_spark
 log = logging.getLogger(__name__)
 
 PROJECT_DIR = REPO_ROOT / "dbt_project"
+# dbt keeps global state (flags, adapters, its manifest): calls side by side on the engine take turns.
+_ONE_AT_A_TIME = threading.Lock()
 
 
 class DbtError(RuntimeError):
@@ -43,7 +46,8 @@ def run_dbt(*args: str) -> list[NodeResult]:
         "--log-path", str(state / "logs"),
     ]
     log.info("dbt %s", " ".join(args))
-    outcome = dbtRunner().invoke(argv)
+    with _ONE_AT_A_TIME:
+        outcome = dbtRunner().invoke(argv)
     results = [
         NodeResult(r.node.name, str(r.status), r.message)
         for r in (outcome.result or []) if hasattr(r, "node")

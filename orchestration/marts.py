@@ -91,6 +91,11 @@ def require_inputs(tables: tuple[str, ...]) -> None:
         raise InputsMissing(f"waiting for the first publish of {', '.join(missing)}")
 
 
+def attribute_coverage() -> dict[str, float]:
+    """Share of customers with each governed attribute, as the published coverage mart says."""
+    return {r.attribute: r.coverage for r in get_spark().table("marts.customer_attribute_coverage").collect()}
+
+
 def candidate_of(table: str) -> str:
     """``marts.orders_daily`` → ``marts_candidate.orders_daily``."""
     database, name = table.split(".")

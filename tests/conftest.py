@@ -84,6 +84,7 @@ def platform_env(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixtu
         "ECOMLAKE_METASTORE_PORT": str(free_port()),
         "ECOMLAKE_SQL_PORT": str(free_port()),
         "ECOMLAKE_AIRFLOW_PORT": str(free_port()),
+        "ECOMLAKE_ENGINE_PORT": str(free_port()),
         # Random per session, so tests/security can grep for them; Derby (no authentication) ignores the password.
         "ECOMLAKE_HMAC_KEY": f"test-only-key-{secrets.token_hex(8)}",
         "ECOMLAKE_METASTORE_PASSWORD": f"test-only-password-{secrets.token_hex(8)}",
@@ -112,7 +113,7 @@ def second_platform_env(platform_env: dict[str, str], tmp_path_factory: pytest.T
     keys), for a command to run in a subprocess; nothing of it is applied to this process."""
     return {**platform_env, "ECOMLAKE_VAR": str(tmp_path_factory.mktemp("second-var")),
             "ECOMLAKE_METASTORE_PORT": str(free_port()), "ECOMLAKE_SQL_PORT": str(free_port()),
-            "ECOMLAKE_AIRFLOW_PORT": str(free_port())}
+            "ECOMLAKE_AIRFLOW_PORT": str(free_port()), "ECOMLAKE_ENGINE_PORT": str(free_port())}
 
 
 @pytest.fixture(scope="session")
@@ -138,12 +139,10 @@ def metastore(cfg):
 @pytest.fixture(scope="session")
 def spark(metastore):
     """The one Spark session of the test run, on the shared catalog."""
-    from ecomlake.spark import get_spark
+    from ecomlake.spark import get_spark, stop_spark
 
-    session = get_spark()
-    yield session
-    session.stop()
-    get_spark.cache_clear()
+    yield get_spark()
+    stop_spark()
 
 
 @pytest.fixture(scope="session")

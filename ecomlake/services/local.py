@@ -48,6 +48,20 @@ def metastore_service(cfg: Settings) -> Service:
     )
 
 
+def engine_service(cfg: Settings) -> Service:
+    """The warm Spark driver the Airflow tasks send their work to (``orchestration.engine``); it opens its port
+    once Spark is up."""
+    return Service(
+        name="engine",
+        command=[sys.executable, "-m", "orchestration.engine"],
+        host=cfg.engine.host,
+        port=cfg.engine.port,
+        run_dir=cfg.run_dir,
+        cwd=cfg.run_dir,  # Spark drops scratch files in the working directory
+        start_timeout_s=240,
+    )
+
+
 def sql_endpoint_service(cfg: Settings) -> Service:
     """Spark Thrift Server (HiveServer2 protocol) over the shared catalog."""
     import pyspark  # only for the location of its bin/ scripts

@@ -1,4 +1,5 @@
-"""The end-to-end session's one SQL endpoint (Spark Thrift Server), started by the first module that needs it."""
+"""The end-to-end session's one SQL endpoint (Spark Thrift Server) and one engine (the warm Spark driver of the
+Airflow tasks), each started by the first module that needs it."""
 
 import pytest
 
@@ -9,6 +10,17 @@ def sql_endpoint(metastore, cfg):
     from ecomlake.services.local import sql_endpoint_service
 
     service = sql_endpoint_service(cfg)
+    service.start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def warm_engine(metastore, cfg):
+    """What `ecomlake up` starts beside Airflow; `ecomlake run` finds it up and uses it."""
+    from ecomlake.services.local import engine_service
+
+    service = engine_service(cfg)
     service.start()
     yield service
     service.stop()

@@ -26,7 +26,7 @@ NOT_UNDER_TEST = ("identity_graph", "customer_marts")
 
 
 @pytest.fixture(scope="module")
-def airflow(metastore, cfg, platform_env):
+def airflow(metastore, warm_engine, cfg, platform_env):
     from ecomlake.services.local import airflow_service
 
     service = airflow_service(cfg)
