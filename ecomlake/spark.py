@@ -150,8 +150,12 @@ def stop_spark() -> None:
 def own_session() -> Iterator:
     """A session of its own for the work inside (SQL settings such as a commit's metadata, temporary views) on
     this process's JVM and catalog: the engine gives one to each call it runs side by side."""
-    token = _own.set(_process_session().newSession())
+    session = _process_session().newSession()
+    token = _own.set(session)
+    jvm_session = session._jvm.SparkSession  # the thread's active session: what SparkSession.active() finds
+    jvm_session.setActiveSession(session._jsparkSession)
     try:
-        yield _own.get()
+        yield session
     finally:
+        jvm_session.clearActiveSession()
         _own.reset(token)

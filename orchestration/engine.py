@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 from ecomlake.config import Settings, settings
 from ecomlake.private_files import write_private
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("orchestration.engine")  # also under `python -m`
 T = TypeVar("T")
 
 ENTRY_MODULES = frozenset({"orchestration.pipeline", "orchestration.marts", "orchestration.identity",
