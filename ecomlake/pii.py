@@ -16,11 +16,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from pyspark.sql import Column, SparkSession
+from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 from ecomlake.config import Settings
 from ecomlake.private_files import secret_once
+from ecomlake.spark import get_spark
 
 KEY_ENV = "ECOMLAKE_HMAC_KEY"
 FUNCTION = "ecomlake_hmac_sha256"
@@ -44,6 +45,6 @@ def hmac_key(cfg: Settings) -> HmacKey:
 
 def hmac_sha256(value: Column, key: HmacKey) -> Column:
     """HMAC-SHA256 of ``value`` (a string column, as UTF-8) as 64 hex characters; null stays null."""
-    spark = SparkSession.active()
-    spark.udf.registerJavaFunction(FUNCTION, JAVA_CLASS, "string")  # per session; registering again is a no-op
+    # Per session (the engine's calls each have one); registering again is a no-op.
+    get_spark().udf.registerJavaFunction(FUNCTION, JAVA_CLASS, "string")
     return F.call_function(FUNCTION, value, F.lit(key.source))

@@ -149,6 +149,7 @@ def test_a_broken_delivery_stops_at_ingestion_and_alerts(airflow, cfg, platform_
         assert "ingest_orders" in outcome and "failed" in outcome and "not started" in outcome
         failed = dag_runs_since(cfg, "ingest_orders", started)[0]
         assert failed["state"] == "failed"
+        assert tries(cfg, "ingest_orders", failed["dag_run_id"])["load_bronze"] == 1  # bad data: no retries
         assert dag_runs_since(cfg, "orders_marts", started) == []
         alerts = [json.loads(line) for line in (cfg.var_dir / "alerts" / "alerts.jsonl").read_text().splitlines()]
         assert any(a["dag_id"] == "ingest_orders" and "expect_column_values_to_be_null" in (a["error"] or "")
