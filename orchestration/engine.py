@@ -182,7 +182,8 @@ def serve(cfg: Settings) -> None:
     get_spark()
     logs = _CallLogs()
     logging.getLogger().addHandler(logs)
-    with Listener((cfg.engine.host, cfg.engine.port), authkey=engine_key(cfg)) as listener:
+    # backlog: the tasks of several DAG runs may connect at once while one caller signs in
+    with Listener((cfg.engine.host, cfg.engine.port), backlog=16, authkey=engine_key(cfg)) as listener:
         log.info("engine ready on %s:%s", cfg.engine.host, cfg.engine.port)
         while True:
             try:
