@@ -29,7 +29,7 @@ from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client, Connection, Listener
 from typing import Any, TypeVar
 
-from ecomlake.config import Settings, settings
+from ecomlake.config import REPO_ROOT, Settings, settings
 from ecomlake.private_files import write_private
 
 log = logging.getLogger("orchestration.engine")  # also under `python -m`
@@ -38,6 +38,8 @@ T = TypeVar("T")
 ENTRY_MODULES = frozenset({"orchestration.pipeline", "orchestration.marts", "orchestration.identity",
                            "orchestration.erasure", "orchestration.reports"})
 """Modules whose public functions a caller may run on the engine; nothing else is importable through it."""
+PYTHON_CODE = tuple(REPO_ROOT / package for package in ("ecomlake", "spark_jobs", "expectations", "orchestration"))
+"""What the engine imported (and cached: contracts, identity rules) once; dbt reads its project per call."""
 KEY_ENV = "ECOMLAKE_ENGINE_KEY"
 SKIP, DATA_ERROR, ERROR = "skip", "data_error", "error"
 
@@ -113,9 +115,16 @@ class _CallLogs(logging.Handler):
 
 def entry_point(name: str) -> Callable[..., Any]:
     module, _, function = name.partition(":")
-    if module not in ENTRY_MODULES or not function.isidentifier() or function.startswith("_"):
+    found = (getattr(importlib.import_module(module), function, None)
+             if module in ENTRY_MODULES and function.isidentifier() and not function.startswith("_") else None)
+    if found is None or getattr(found, "__module__", None) != module:  # not a name the module merely imported
         raise PermissionError(f"{name} is not an entry point of the engine")
-    return getattr(importlib.import_module(module), function)
+    return found
+
+
+class StaleEngine(RuntimeError):
+    """The code on disk changed since the engine started: running its old code would record the new code's
+    digest in the marts' lineage, and later runs would skip as if the new code had run."""
 
 
 def verdict(error: BaseException) -> str:
@@ -143,13 +152,15 @@ def _cancel_on_hang_up(conn: Connection, spark, group: str, done: threading.Even
             spark.sparkContext.cancelJobGroup(group)
 
 
-def _serve_call(conn: Connection, logs: _CallLogs) -> None:
+def _serve_call(conn: Connection, logs: _CallLogs, started_with: str) -> None:
     from ecomlake.spark import own_session
+    from orchestration.marts import code_digest
 
     with conn:
         try:
             name, args, kwargs = conn.recv()
-        except (EOFError, OSError):
+        except Exception as unreadable:  # noqa: BLE001 - a caller gone, or a request that does not unpickle
+            log.warning("unreadable call: %r", unreadable)
             return
         group, done = f"{name}/{uuid.uuid4().hex[:8]}", threading.Event()
         with own_session() as spark, logs.to(conn):
@@ -157,6 +168,9 @@ def _serve_call(conn: Connection, logs: _CallLogs) -> None:
             watcher = threading.Thread(target=_cancel_on_hang_up, args=(conn, spark, group, done), daemon=True)
             watcher.start()
             try:
+                if code_digest(PYTHON_CODE) != started_with:
+                    raise StaleEngine("the platform's code changed since the engine started: restart it "
+                                      "(`ecomlake down && ecomlake up`) so it runs what is on disk")
                 reply: tuple = ("result", entry_point(name)(*args, **kwargs))
                 log.info("%s: done", group)
             except Exception as error:  # noqa: BLE001 - every error goes back to the caller
@@ -173,13 +187,19 @@ def _serve_call(conn: Connection, logs: _CallLogs) -> None:
             conn.send(reply)
         except OSError:
             log.warning("%s: its caller went away before the reply", group)
+        except Exception as unsendable:  # noqa: BLE001 - e.g. a result that does not pickle
+            conn.send(("error", ERROR, f"{name} returned what cannot be sent back: {unsendable!r}"))
 
 
 def serve(cfg: Settings) -> None:
     """Warm Spark, then answer calls until stopped; the port opens only once Spark is up."""
     from ecomlake.spark import get_spark
+    from orchestration.marts import code_digest
 
     get_spark()
+    for module in (*ENTRY_MODULES, "expectations.gate", "dbt.cli.main"):  # once, before calls run side by side
+        importlib.import_module(module)
+    started_with = code_digest(PYTHON_CODE)
     logs = _CallLogs()
     logging.getLogger().addHandler(logs)
     # backlog: the tasks of several DAG runs may connect at once while one caller signs in
@@ -191,7 +211,7 @@ def serve(cfg: Settings) -> None:
             except (OSError, EOFError, AuthenticationError) as refused:  # a port probe, or a caller without the key
                 log.debug("refused a connection: %r", refused)
                 continue
-            threading.Thread(target=_serve_call, args=(conn, logs), daemon=True).start()
+            threading.Thread(target=_serve_call, args=(conn, logs, started_with), daemon=True).start()
 
 
 def main() -> None:
