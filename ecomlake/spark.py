@@ -152,7 +152,7 @@ def own_session() -> Iterator:
     this process's JVM and catalog: the engine gives one to each call it runs side by side."""
     session = _process_session().newSession()
     token = _own.set(session)
-    jvm_session = session._jvm.SparkSession  # the thread's active session: what SparkSession.active() finds
+    jvm_session = session._jvm.SparkSession  # the JVM thread's active session, for Spark's and Delta's own code
     jvm_session.setActiveSession(session._jsparkSession)
     try:
         yield session

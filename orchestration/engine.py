@@ -19,7 +19,6 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-import secrets
 import threading
 import traceback
 import uuid
@@ -30,7 +29,7 @@ from multiprocessing.connection import Client, Connection, Listener
 from typing import Any, TypeVar
 
 from ecomlake.config import REPO_ROOT, Settings, settings
-from ecomlake.private_files import write_private
+from ecomlake.private_files import secret_once
 
 log = logging.getLogger("orchestration.engine")  # also under `python -m`
 T = TypeVar("T")
@@ -57,10 +56,7 @@ def engine_key(cfg: Settings) -> bytes:
     """The shared secret of engine and callers: ``ECOMLAKE_ENGINE_KEY``, else one generated once (0600)."""
     if key := os.environ.get(KEY_ENV):
         return key.encode()
-    path = cfg.var_dir / "secrets" / "engine.key"
-    if not path.exists():
-        write_private(path, secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    return secret_once(cfg.var_dir / "secrets" / "engine.key").encode()
 
 
 # ---- the caller's side (an Airflow task) ---------------------------------------------------------------

@@ -4,15 +4,19 @@ Airflow tasks), each started by the first module that needs it."""
 import pytest
 
 
+def running(service):
+    """The service up for the fixture's scope, stopped after."""
+    service.start()
+    yield service
+    service.stop()
+
+
 @pytest.fixture(scope="session")
 def sql_endpoint(metastore, cfg):
     """It reads the shared metastore live: tables written after it started are visible to it."""
     from ecomlake.services.local import sql_endpoint_service
 
-    service = sql_endpoint_service(cfg)
-    service.start()
-    yield service
-    service.stop()
+    yield from running(sql_endpoint_service(cfg))
 
 
 @pytest.fixture(scope="session")
@@ -20,7 +24,4 @@ def warm_engine(metastore, cfg):
     """What `ecomlake up` starts beside Airflow; `ecomlake run` finds it up and uses it."""
     from ecomlake.services.local import engine_service
 
-    service = engine_service(cfg)
-    service.start()
-    yield service
-    service.stop()
+    yield from running(engine_service(cfg))
