@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ecomgen import manifests
+from ecomgen.lake import read_table
 from ecomlake import storage
 from ecomlake.config import Settings
 from ecomlake.pii import KEY_ENV
@@ -119,12 +120,8 @@ def truth(cfg: Settings) -> dict[Identifier, str]:
 def resolved(cfg: Settings, database: str = "silver") -> dict[Identifier, str | None]:
     """``<database>.identity_map`` (the published one by default), read with delta-rs: (type, identifier) →
     customer key."""
-    from deltalake import DeltaTable
-
-    location = cfg.table_location(database, "identity_map").replace("s3a://", "s3://")
-    options = {"AWS_ALLOW_HTTP": "true"} if os.environ.get("AWS_ENDPOINT_URL", "").startswith("http:") else None
-    table = DeltaTable(location, storage_options=options).to_pyarrow_table(
-        columns=["identifier_type", "identifier", "customer_key"]).to_pydict()
+    table = read_table(cfg, database, "identity_map", ["identifier_type", "identifier", "customer_key"]) or {
+        "identifier_type": [], "identifier": [], "customer_key": []}
     return {(t, i): k for t, i, k in zip(table["identifier_type"], table["identifier"], table["customer_key"],
                                          strict=True)}
 

@@ -190,6 +190,22 @@ def cmd_erasure_report(args: argparse.Namespace) -> None:
         sys.exit(1)
 
 
+def cmd_dbt_docs(args: argparse.Namespace) -> None:
+    from orchestration.marts import generate_docs
+
+    with metastore_for_this_command(settings()):
+        site = Path(generate_docs()["site"])
+    print(f"dbt docs (with each customer attribute's coverage) in {site}")
+    if args.serve:
+        import functools
+        import http.server
+
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=site)
+        print(f"serving on http://127.0.0.1:{args.port}/ (Ctrl-C stops)")
+        with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
+            server.serve_forever()
+
+
 def cmd_vacuum(args: argparse.Namespace) -> None:
     from orchestration.erasure import vacuum_lake
 
@@ -368,6 +384,11 @@ def parser() -> argparse.ArgumentParser:
     dbt = commands.add_parser("dbt", help="run dbt on the platform's Spark session (e.g. dbt build -s +orders_daily)")
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments passed to dbt")
     dbt.set_defaults(func=cmd_dbt)
+    dbt_docs = commands.add_parser("dbt-docs", help="dbt docs generate into <var>/dbt/docs, the customers page "
+                                   "with each attribute's coverage as published")
+    dbt_docs.add_argument("--serve", action="store_true", help="then serve the site on loopback")
+    dbt_docs.add_argument("--port", type=int, default=8081, help="port for --serve (default 8081)")
+    dbt_docs.set_defaults(func=cmd_dbt_docs)
     report = commands.add_parser("erasure-report", help="where an account still is after its erasure (exit 1 if "
                                  "anywhere)")
     report.add_argument("user_id", help="the CRM account id, e.g. U00000042")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from ecomlake.config import REPO_ROOT, settings
 from ecomlake.spark import get_spark
@@ -32,18 +33,25 @@ class NodeResult:
     message: str | None
 
 
-def run_dbt(*args: str) -> list[NodeResult]:
-    """``run_dbt("build", "--select", "orders_daily")``; raises :class:`DbtError` on failure."""
+def dbt_state(target: str = "target") -> Path:
+    """Where dbt writes its artifacts (``target``) or logs, under the data root; ``docs`` holds the docs site."""
+    return settings().var_dir / "dbt" / target
+
+
+def run_dbt(*args: str, target: str = "target") -> list[NodeResult]:
+    """``run_dbt("build", "--select", "orders_daily")``; raises :class:`DbtError` on failure.
+
+    ``target`` names the artifacts' folder (:func:`dbt_state`): the docs site keeps its own, so a build
+    never overwrites the manifest the site was generated with."""
     from dbt.cli.main import dbtRunner  # heavy: only when dbt actually runs
 
     get_spark()
-    state = settings().var_dir / "dbt"
     argv = [
         *args,
         "--project-dir", str(PROJECT_DIR),
         "--profiles-dir", str(PROJECT_DIR),
-        "--target-path", str(state / "target"),
-        "--log-path", str(state / "logs"),
+        "--target-path", str(dbt_state(target)),
+        "--log-path", str(dbt_state("logs")),
     ]
     log.info("dbt %s", " ".join(args))
     with _ONE_AT_A_TIME:

@@ -96,6 +96,38 @@ def attribute_coverage() -> dict[str, float]:
     return {r.attribute: r.coverage for r in get_spark().table("marts.customer_attribute_coverage").collect()}
 
 
+COVERAGE_VAR = "attribute_coverage"
+"""The dbt var the customers model's description shows: a table of the attributes' measured coverage."""
+
+
+def _cell(text: str | None) -> str:
+    """A markdown table cell: one line, no bare pipe (either would end it)."""
+    return " ".join((text or "").split()).replace("|", "\\|")
+
+
+def coverage_table(rows: list) -> str:
+    """Markdown for the docs site: each attribute with its definition, owner, unit and coverage (``rows`` of
+    ``marts.customer_attribute_coverage``)."""
+    lines = [f"**Coverage** as of {rows[0].as_of_date}: the share of the {rows[0].customers} customers with a "
+             "value, measured by `customer_attribute_coverage` when the docs were generated.", "",
+             "| attribute | definition | owner | unit | coverage |", "|---|---|---|---|---:|"]
+    lines += [f"| `{r.attribute}` | {_cell(r.definition)} | {_cell(r.owner)} | {_cell(r.unit)} | {r.coverage:.2%} |"
+              for r in sorted(rows, key=lambda r: r.attribute)]
+    return "\n".join(lines)
+
+
+def generate_docs() -> dict:
+    """``dbt docs generate`` into its own folder (``<var>/dbt/docs``), the customers page showing every
+    attribute's coverage as last published beside its definition and owner. Serve it with
+    ``ecomlake dbt-docs --serve``."""
+    from orchestration.dbt import dbt_state, run_dbt
+
+    require_inputs(("marts.customer_attribute_coverage",))
+    rows = get_spark().table("marts.customer_attribute_coverage").collect()
+    run_dbt("docs", "generate", "--vars", json.dumps({COVERAGE_VAR: coverage_table(rows)}), target="docs")
+    return {"site": str(dbt_state("docs")), "attributes": len(rows)}
+
+
 def candidate_of(table: str) -> str:
     """``marts.orders_daily`` → ``marts_candidate.orders_daily``."""
     database, name = table.split(".")

@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from ecomlake.config import settings
 from ecomlake.contracts import load_contract
 from ecomlake.landing import ready_deliveries
-from ecomlake.quarantine import fingerprint, table_fingerprint
 from ecomlake.spark import get_spark
 from orchestration.reports import docs_dir, gates_summary
 
@@ -86,8 +85,6 @@ def ingest(source: str, run_id: str | None = None, deliveries: list[str] | None 
         "rows_to_bronze": sum(r.rows_to_bronze for r in loads),
         "erased": sum(r.erased for r in loads),
         "quarantined": dict(sorted(sum((Counter(r.quarantined) for r in loads), Counter()).items())),
-        "quarantine_fingerprint": table_fingerprint(spark.table(f"quarantine.{source}"))
-        if spark.catalog.tableExists(f"quarantine.{source}") else fingerprint([]),
         "expectations": gates_summary(gates),
         "seconds": round(time.monotonic() - started, 1),
     }

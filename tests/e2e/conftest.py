@@ -1,6 +1,9 @@
 """The end-to-end session's one SQL endpoint (Spark Thrift Server) and one engine (the warm Spark driver of the
 Airflow tasks), each started by the first module that needs it."""
 
+import os
+import subprocess
+
 import pytest
 
 
@@ -25,3 +28,15 @@ def warm_engine(metastore, cfg):
     from ecomlake.services.local import engine_service
 
     yield from running(engine_service(cfg))
+
+
+@pytest.fixture(scope="session")
+def run_ok():
+    """``run_ok(env, command)``: a platform command in a subprocess with ``env`` over this one's; its stdout, once
+    it exited 0 (else the test fails with the end of its output)."""
+    def run(env: dict[str, str], command: list[str]) -> str:
+        done = subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True, timeout=3600)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        return done.stdout
+
+    return run

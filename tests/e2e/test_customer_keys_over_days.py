@@ -2,9 +2,7 @@
 rebuild of all four days from landing into an empty lake (disaster recovery). Long (four days ingested twice):
 `make test-all` runs it, CI does not (see the Makefile)."""
 
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,12 +13,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.long]
 FIRST_DAY, LAST_DAY = "2026-09-01", "2026-09-04"
 DEMO = [sys.executable, "-m", "ecomgen.cli", "demo", "--scale", "0.002", "--days", "2", "--first-day", FIRST_DAY]
 REBUILD = [sys.executable, "-m", "orchestration.cli", "run", "--logical-date", LAST_DAY]
-
-
-def run(env: dict[str, str], command: list[str]) -> str:
-    done = subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True, timeout=3600)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return done.stdout
 
 
 def keys(lake: Path) -> dict[tuple[str, str], str]:
@@ -38,19 +30,19 @@ def customers(key_of: dict[tuple[str, str], str]) -> dict[str, frozenset]:
 
 
 @pytest.fixture(scope="module")
-def day_by_day(metastore, platform_env, cfg) -> dict:
-    run(platform_env, [*DEMO, "--start", FIRST_DAY])
+def day_by_day(metastore, platform_env, cfg, run_ok) -> dict:
+    run_ok(platform_env, [*DEMO, "--start", FIRST_DAY])
     day_2 = keys(Path(cfg.lake_root))
-    run(platform_env, [*DEMO, "--start", "2026-09-03"])
+    run_ok(platform_env, [*DEMO, "--start", "2026-09-03"])
     return {"day_2": day_2, "day_4": keys(Path(cfg.lake_root))}
 
 
 @pytest.fixture(scope="module")
-def rebuilt(day_by_day, second_platform_env, cfg) -> dict:
+def rebuilt(day_by_day, second_platform_env, cfg, run_ok) -> dict:
     """The lake and its catalog lost, landing kept: `ecomlake run` rebuilds every layer from it."""
     var = Path(second_platform_env["ECOMLAKE_VAR"])
     shutil.copytree(cfg.landing_root, var / "landing", ignore=shutil.ignore_patterns("_arrivals"))
-    run(second_platform_env, REBUILD)
+    run_ok(second_platform_env, REBUILD)
     return keys(var / "lake")
 
 

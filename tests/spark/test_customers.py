@@ -8,6 +8,7 @@ checked against the CRM's own change events, including a withdrawal delivered by
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -79,6 +80,27 @@ def test_every_documented_attribute_is_measured_for_coverage(customer_marts, cfg
     coverage = dict(zip(measured.attribute, measured.coverage, strict=True))
     assert coverage == pytest.approx({name: profiles[name].notna().mean() for name in documented})
     assert coverage["customer_key"] == 1.0 and 0 < coverage["preferred_category"] < 1
+
+
+def test_dbt_docs_show_every_attribute_with_its_definition_owner_and_coverage(customer_marts, cfg):
+    documented = {c["name"]: c for m in yaml.safe_load(CUSTOMERS_YAML.read_text())["models"]
+                  if m["name"] == "customers" for c in m["columns"]}
+    profiles = DeltaTable(cfg.table_location("marts", "customers")).to_pandas()
+    site = Path(marts.generate_docs()["site"])
+    page = json.loads((site / "manifest.json").read_text())["nodes"]["model.ecomlake.customers"]["description"]
+    shown = {}
+    for line in page.splitlines():
+        if line.startswith("| `"):
+            attribute, definition, owner, _unit, coverage = (c.strip().replace("\\|", "|")
+                                                             for c in re.split(r"(?<!\\)\|", line)[1:-1])
+            shown[attribute.strip("`")] = (definition, owner, float(coverage.rstrip(" %")) / 100)
+    assert shown.keys() == documented.keys()
+    for name, (definition, owner, coverage) in shown.items():
+        assert definition == " ".join(documented[name]["description"].split())
+        assert owner == documented[name]["config"]["meta"]["owner"]
+        assert coverage == pytest.approx(profiles[name].notna().mean(), abs=5e-5)
+    assert "model.ecomlake.customers" in json.loads((site / "catalog.json").read_text())["nodes"]
+    assert (site / "index.html").is_file()
 
 
 def latest_account_events(cfg) -> dict[str, dict]:
