@@ -1,4 +1,5 @@
-"""Files that hold secrets: owner-only from their first byte, replaced atomically."""
+"""Files replaced atomically (a reader sees the old file or the new one); those that hold secrets owner-only
+from their first byte."""
 
 from __future__ import annotations
 
@@ -13,15 +14,20 @@ def _candidate(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
 
 
-def write_private(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` (0600); a concurrent reader sees the old file or the new one, never a part."""
+def write_whole(path: Path, text: str, mode: int = 0o644) -> Path:
+    """Write ``text`` to ``path`` with ``mode``; a concurrent reader sees the old file or the new one, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
     candidate = _candidate(path)
     candidate.unlink(missing_ok=True)
-    candidate.touch(mode=0o600)
+    candidate.touch(mode=mode)
     candidate.write_text(text, encoding="utf-8")
     candidate.replace(path)
     return path
+
+
+def write_private(path: Path, text: str) -> Path:
+    """:func:`write_whole`, owner-only (0600)."""
+    return write_whole(path, text, 0o600)
 
 
 def secret_once(path: Path) -> str:

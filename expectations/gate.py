@@ -3,27 +3,36 @@
 Each expectation carries a ``severity``: ``critical`` failures stop the
 pipeline (:class:`QualityGateError` names the table, the expectation and a
 sample of offending values); ``warning`` failures are recorded and reported.
-Data Docs are written under ``<var>/quality/data_docs``.
+Data Docs are written under ``<var>/quality/data_docs``: a site per gated table with its latest validation,
+and an index of every table's latest outcome.
 """
 
 from __future__ import annotations
 
+import html
+import json
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 # GX logs hundreds of INFO lines when imported after Airflow.
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 import great_expectations as gx  # noqa: E402
+import jinja2  # noqa: E402
 from great_expectations.checkpoint import UpdateDataDocsAction  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+from great_expectations.render.view import DefaultJinjaIndexPageView, DefaultJinjaPageView  # noqa: E402
+
+from ecomlake.private_files import write_whole  # noqa: E402
 
 log = logging.getLogger(__name__)
 
 CRITICAL = "critical"
 WARNING = "warning"
 SAMPLE_SIZE = 5
+LATEST = "latest_gate.json"  # beside each table's site: its latest outcome, for the index
 
 
 class QualityGateError(RuntimeError):
@@ -63,6 +72,40 @@ class GateResult:
         return sum(o.success for o in self.outcomes)
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Data Docs templates compiled once per process (Jinja keys each by name and source checksum)."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if (code := self._code.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
+class PageView(DefaultJinjaPageView):
+    """GX renders every Data Docs page with a Jinja environment of its own, compiling the templates anew: most
+    of a second per gate. These views share the compiled templates (the site config below names them)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.env.bytecode_cache = _COMPILED
+
+
+class IndexPageView(PageView, DefaultJinjaIndexPageView):
+    """The site's index page, with the shared compiled templates."""
+
+
+def _view(class_name: str) -> dict:
+    return {"view": {"module_name": __name__, "class_name": class_name}}
+
+
 def _context(docs_dir: Path):
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # task logs, not a terminal
@@ -72,7 +115,8 @@ def _context(docs_dir: Path):
         site_config={
             "class_name": "SiteBuilder",
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", **_view("IndexPageView")},
+            "site_section_builders": {"expectations": _view("PageView"), "validations": _view("PageView")},
         },
     )
     return context
@@ -97,9 +141,32 @@ def _outcome(result) -> Outcome:
     )
 
 
+def _list_in_index(docs_dir: Path, result: GateResult) -> None:
+    """Record ``result`` beside its table's site and rewrite the index of every table's latest gate.
+
+    A site per table: GX's ephemeral context only knows its own validation, and its site builder deletes the
+    pages of every other one, so one shared site would only ever show the last gate."""
+    latest = {"table": result.table, "at": datetime.now(UTC).isoformat(timespec="seconds"),
+              "passed": result.passed, "expectations": len(result.outcomes),
+              "critical_failed": len(result.failed_critical), "warnings": len(result.warnings)}
+    write_whole(docs_dir / result.table / LATEST, json.dumps(latest))
+    rows = []
+    for gate in sorted((json.loads(p.read_text()) for p in docs_dir.glob(f"*/{LATEST}")), key=lambda g: g["table"]):
+        verdict = ("failed" if gate["critical_failed"]
+                   else f"{gate['warnings']} warnings" if gate["warnings"] else "passed")
+        name = html.escape(gate["table"])
+        rows.append(f'<tr><td><a href="{name}/index.html">{name}</a></td><td>{gate["at"]}</td>'
+                    f'<td>{gate["passed"]}/{gate["expectations"]}</td><td>{verdict}</td></tr>')
+    write_whole(docs_dir / "index.html", (
+        "<!doctype html><meta charset=utf-8><title>Quality gates</title><h1>Quality gates: latest per table</h1>"
+        "<table><tr><th>table</th><th>validated (UTC)</th><th>passed</th><th>outcome</th></tr>"
+        + "".join(rows) + "</table>"))
+
+
 def check(df, table: str, expectations: list, docs_dir: Path) -> GateResult:
-    """Validate ``df`` (the contents of ``table``) and raise on a critical failure."""
-    context = _context(docs_dir.resolve())
+    """Validate ``df`` (the contents of ``table``) and raise on a critical failure; the validation's Data Docs
+    go to the table's own site, ``<docs_dir>/<table>/``."""
+    context = _context(docs_dir.resolve() / table)
     batch = (
         # persist=False: a cached table would hide later writes (e.g. a RESTORE) from this session.
         context.data_sources.add_spark(name="lakehouse", persist=False)
@@ -127,6 +194,7 @@ def check(df, table: str, expectations: list, docs_dir: Path) -> GateResult:
         cached.unpersist()
     validation = next(iter(run.run_results.values()))
     result = GateResult(table=table, outcomes=[_outcome(r) for r in validation.results])
+    _list_in_index(docs_dir.resolve(), result)
     for warning in result.warnings:
         log.warning("%s: warning %s", table, warning.describe())
     if failed := result.failed_critical:

@@ -79,3 +79,30 @@ def test_an_unreachable_webhook_does_not_lose_the_alert(cfg, monkeypatch):
     failure_notifier().notify({"ti": ti, "exception": RuntimeError("boom")})
     alert = json.loads((cfg.var_dir / "alerts" / "alerts.jsonl").read_text().splitlines()[-1])
     assert (alert["dag_id"], alert["error"]) == ("orders_marts", "RuntimeError: boom")
+
+
+def test_data_docs_keep_a_site_per_table_and_an_index_of_each_ones_latest_gate(spark, tmp_path):
+    import great_expectations.expectations as gxe
+
+    from expectations.gate import check
+
+    frame = spark.createDataFrame([(1, "a"), (2, None)], "id int, name string")
+    check(frame, "t.clean", [gxe.ExpectColumnValuesToNotBeNull(column="id", severity="critical")], tmp_path)
+    check(frame, "t.sparse", [gxe.ExpectColumnValuesToNotBeNull(column="name", severity="warning"),
+                              gxe.ExpectColumnValuesToBeUnique(column="id", severity="critical")], tmp_path)
+    with pytest.raises(QualityGateError):
+        check(frame, "t.broken", [gxe.ExpectColumnValuesToBeNull(column="id", severity="critical")], tmp_path)
+    check(frame, "t.clean", [gxe.ExpectColumnValuesToBeUnique(column="id", severity="critical")], tmp_path)
+
+    index = (tmp_path / "index.html").read_text()
+    rows = {cells[0]: cells[1:] for cells in
+            ([c.split("</td>")[0] for c in row.split("<td>")[1:]] for row in index.split("<tr>")[2:])}
+    assert {name: (cells[1], cells[2]) for name, cells in rows.items()} == {
+        '<a href="t.broken/index.html">t.broken</a>': ("0/1", "failed"),
+        '<a href="t.clean/index.html">t.clean</a>': ("1/1", "passed"),
+        '<a href="t.sparse/index.html">t.sparse</a>': ("1/2", "1 warnings"),
+    }
+    for table in ("t.clean", "t.sparse", "t.broken"):  # each site keeps its own pages
+        assert list((tmp_path / table / "validations").rglob("*.html")), table
+    # t.clean's site shows its latest gate (uniqueness), not the first (not null)
+    assert "values must be unique" in (tmp_path / "t.clean" / "expectations" / "t" / "clean.html").read_text()
