@@ -7,7 +7,9 @@ Runs whenever the identity map is republished (after any source that carries
 identifiers) or a table the profiles read without feeding the graph is updated
 ({extra}). One dbt build makes the staging and intermediate models and the four
 marts in their candidates, with every dbt test and unit test; Great Expectations
-gates each candidate; then each is published in one Delta commit. Every
+gates each candidate; then each is published in one Delta commit, and dbt's
+docs site (`<var>/dbt/docs`, `ecomlake dbt-docs --serve`) is regenerated with
+each attribute's coverage as published. Every
 attribute is computed as of the data date, so a rerun on the same data gives
 the same profiles. Audiences only hold customers with marketing consent.
 
@@ -68,8 +70,16 @@ def customer_marts():
                                                           "coverage": on_engine(attribute_coverage)})
         return published
 
+    @task
+    def document_customer_marts() -> dict:
+        """dbt docs generate, the customers page listing each attribute's coverage as just published."""
+        from orchestration.dag_settings import on_engine
+        from orchestration.marts import generate_docs
+
+        return on_engine(generate_docs)
+
     built = build_customer_marts()
-    publish_customer_marts(built, gate_customer_marts(built))
+    publish_customer_marts(built, gate_customer_marts(built)) >> document_customer_marts()
 
 
 customer_marts()
