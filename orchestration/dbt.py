@@ -56,9 +56,9 @@ def run_dbt(*args: str, target: str = "target") -> list[NodeResult]:
     log.info("dbt %s", " ".join(args))
     with _ONE_AT_A_TIME:
         outcome = dbtRunner().invoke(argv)
-    results = [
+    results = [  # a run's node results (`docs generate` returns the catalog instead)
         NodeResult(r.node.name, str(r.status), r.message)
-        for r in (outcome.result or []) if hasattr(r, "node")
+        for r in getattr(outcome.result, "results", None) or [] if hasattr(r, "node")
     ]
     for r in results:
         log.info("dbt %-45s %s", r.name, r.status)
