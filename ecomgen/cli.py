@@ -34,7 +34,7 @@ def quarantine_check(cfg: Settings, source: str) -> tuple[int, str]:
     """How many records the quarantine holds, and whether they are exactly (record, reason) the ones the
     generator broke on purpose; the table is read with delta-rs."""
     truth = {(b["record_hash"], b["reason"]) for b in bad_records(cfg, source)}
-    table = read_table(cfg, "quarantine", source, ["_record_hash", "reason"]) or {"_record_hash": [], "reason": []}
+    table = read_table(cfg, "quarantine", source, ["_record_hash", "reason"])
     held = set(zip(table["_record_hash"], table["reason"], strict=True))
     if not truth and not held:
         return 0, "= truth (none)"

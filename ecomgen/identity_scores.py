@@ -120,8 +120,7 @@ def truth(cfg: Settings) -> dict[Identifier, str]:
 def resolved(cfg: Settings, database: str = "silver") -> dict[Identifier, str | None]:
     """``<database>.identity_map`` (the published one by default), read with delta-rs: (type, identifier) →
     customer key."""
-    table = read_table(cfg, database, "identity_map", ["identifier_type", "identifier", "customer_key"]) or {
-        "identifier_type": [], "identifier": [], "customer_key": []}
+    table = read_table(cfg, database, "identity_map", ["identifier_type", "identifier", "customer_key"])
     return {(t, i): k for t, i, k in zip(table["identifier_type"], table["identifier"], table["customer_key"],
                                          strict=True)}
 

@@ -8,8 +8,8 @@ import os
 from ecomlake.config import Settings
 
 
-def read_table(cfg: Settings, database: str, table: str, columns: list[str]) -> dict[str, list] | None:
-    """``columns`` of the latest version of ``<database>.<table>`` (None when it was never written)."""
+def read_table(cfg: Settings, database: str, table: str, columns: list[str]) -> dict[str, list]:
+    """``columns`` of the latest version of ``<database>.<table>`` (no rows when it was never written)."""
     from deltalake import DeltaTable
     from deltalake.exceptions import TableNotFoundError
 
@@ -18,4 +18,4 @@ def read_table(cfg: Settings, database: str, table: str, columns: list[str]) -> 
     try:
         return DeltaTable(location, storage_options=options).to_pyarrow_table(columns=columns).to_pydict()
     except TableNotFoundError:
-        return None
+        return {column: [] for column in columns}
