@@ -1,6 +1,7 @@
 """Daily spend reports of the ad platforms, each CSV in the platform's own column names.
 
-One file per platform and spend date, one row per campaign (:mod:`campaigns`). From the
+One file per platform and spend date, one row per campaign (:mod:`campaigns`); clicks are the
+campaign's landings on the shop (:mod:`journeys`) plus those lost before the page loaded. From the
 second day on, one or two platforms also re-deliver yesterday's file with corrected figures
 under the same name: the latest delivery wins in silver.
 """
@@ -8,9 +9,12 @@ under the same name: the latest delivery wins in silver.
 from __future__ import annotations
 
 import random
+from collections import Counter
+from dataclasses import replace
 from datetime import date, timedelta
 
 from ecomgen.campaigns import campaigns
+from ecomgen.journeys import market_day
 from ecomgen.model import Day, DeliveryFile, Record, bad_csv_records, csv_line, money_yuan, scatter
 from ecomlake.contracts import load_contract
 
@@ -24,19 +28,22 @@ def _rows(day: Day, platform: str, spend_date: date, corrected: bool) -> list[di
     """The platform's figures for ``spend_date``: as first reported, or as corrected a day later."""
     rng = random.Random(f"ad_spend:{day.seed}:{platform}:{spend_date.isoformat()}")
     fix = random.Random(f"ad_spend-fix:{day.seed}:{platform}:{spend_date.isoformat()}")
+    landed = Counter(landing.campaign for landing in market_day(replace(day, day=spend_date)).landings)
     rows = []
     for campaign in campaigns(day.seed):
         if campaign.platform != platform:
             continue
         spend = max(MIN_SPEND_FEN, int(campaign.daily_budget_fen * day.scale * rng.uniform(0.7, 1.15)))
-        impressions = spend * 1000 // rng.randrange(1_500, 6_000)  # CPM of 15–60 yuan
-        ctr = rng.uniform(0.005, 0.04)
+        # Some who click leave before the landing page loads: the platform counts more clicks than the shop
+        # sees landings.
+        clicks = int(landed[campaign] / rng.uniform(0.8, 0.95))
+        impressions = int(clicks / rng.uniform(0.005, 0.04))
         if corrected:  # the platform removed invalid traffic, or booked some late
             factor = fix.choice((fix.uniform(0.85, 0.97), fix.uniform(1.03, 1.1)))
-            spend, impressions = int(spend * factor), int(impressions * factor)
+            spend, impressions, clicks = int(spend * factor), int(impressions * factor), int(clicks * factor)
         rows.append({"platform": platform, "spend_date": spend_date, "campaign_id": campaign.campaign_id,
                      "campaign_name": campaign.name, "impressions": impressions,
-                     "clicks": int(impressions * ctr), "spend_yuan": money_yuan(spend)})
+                     "clicks": clicks, "spend_yuan": money_yuan(spend)})
     return rows
 
 

@@ -5,8 +5,9 @@ only when its file is asked for, and lines are assembled from pre-built JSON
 fragments rather than ``json.dumps`` (every value is a plain ASCII identifier
 or a fixed user agent). A session's events are uploaded as one batch. Quirks:
 visitors start anonymous and some log in mid-session, a few crawlers make many
-events, about 1% of events were buffered offline and arrive 1–3 days late, 30%
-of sessions land from an ad with UTM parameters, purchases are the day's real
+events, about 1% of events were buffered offline and arrive 1–3 days late,
+sessions an ad brought land on the campaign's page with UTM parameters (who and
+when: :mod:`ecomgen.journeys`), the others on the home page, purchases are the day's real
 orders, and from the history's second day the SDK sends an ``experiment_id``
 the contract does not know.
 """
@@ -20,8 +21,9 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from ecomgen import people
+from ecomgen import journeys, people
 from ecomgen.campaigns import campaigns
+from ecomgen.journeys import BEIJING_HOUR_WEIGHTS, DAY_MS, HOUR_MS, Landing, market_day
 from ecomgen.model import Day, DeliveryFile, Record, bad_json_records, midnight, ms, scatter
 from ecomgen.orders import OrderHistory, orders_placed_on, sku_id, skus
 from ecomlake.contracts import load_contract
@@ -29,11 +31,7 @@ from ecomlake.contracts import load_contract
 CONTRACT = load_contract("clickstream")
 PLATFORMS = CONTRACT.field("platform").allowed
 EVENTS_AT_SCALE_1 = 5_000_000
-# Share of the day's traffic by Beijing hour (UTC+8): quiet nights, lunch and evening peaks.
-BEIJING_HOUR_WEIGHTS = (5, 3, 2, 1, 1, 1, 2, 3, 4, 5, 5, 6, 7, 6, 5, 5, 5, 5, 6, 8, 9, 10, 9, 7)
-HOUR_MS, DAY_MS = 3_600_000, 86_400_000
-UTM_SHARE, LATE_SHARE, BOT_SHARE, EXPERIMENT_SHARE = 0.3, 0.01, 0.03, 0.6
-ACTIVE_SHARE = 0.2  # of accounts visit on a day, in several sessions each
+LATE_SHARE, BOT_SHARE, EXPERIMENT_SHARE = 0.01, 0.03, 0.6
 LOGGED_IN_SHARE, LOGS_IN_SHARE = 0.4, 0.25  # of browsing sessions; the rest stay anonymous
 # The SDK remembers a login: on most of a customer's devices they logged in before the history began, and
 # every session there is logged in. On the others they browse anonymously until they log in (or never do).
@@ -61,6 +59,7 @@ NEW_PROPERTY = "experiment_id"
 EXPERIMENTS = tuple(f',"{NEW_PROPERTY}":"{name}:{arm}"' for name in ("checkout_v2", "search_rank_v3") for arm in "AB")
 PAGES = tuple(f',"page":"{page}"' for page in ("/home", "/category/women", "/category/men", "/category/home",
                                                "/category/beauty", "/cart", "/me", "/flash-sale"))
+DIRECT = PAGES[0]
 SEARCH, CHECKOUT, COUPONS = ',"page":"/search"', ',"page":"/checkout"', ',"page":"/coupon-center"'
 # What a browsing visitor does next, by weight; purchases come only from real orders.
 NEXT_STEP = (("page_view", 30), ("product_view", 35), ("search", 12), ("add_to_cart", 10), ("checkout", 3),
@@ -119,18 +118,16 @@ def _user_agent(device: str, platform: str) -> str:
     return agents[sum(map(ord, device)) % len(agents)]
 
 
+def _devices(person: int, seed: int) -> tuple[_Device, ...]:
+    devices = people.person(seed, person).devices
+    return tuple(_device(d, p, _user_agent(d, p)) for d, p in zip(devices, map(_device_platform, devices),
+                                                                   strict=True))
+
+
 def _visitors(day: Day) -> list[tuple[str, tuple[_Device, ...]]]:
-    """The day's active account holders (user id, devices): each shops in a few sessions."""
-    rng = day.rng("clickstream-visitors")
-    accounts = people.accounts(day.scale)
-    visitors = []
-    for _ in range(max(1, int(accounts * ACTIVE_SHARE))):
-        account = people.active_account(rng, day.scale)
-        devices = people.person(day.seed, people.owner(account)).devices
-        platforms = [_device_platform(device) for device in devices]
-        visitors.append((people.user_id(account), tuple(_device(d, p, _user_agent(d, p))
-                                                        for d, p in zip(devices, platforms, strict=True))))
-    return visitors
+    """The day's browsing account holders (user id, devices): each shops in a few sessions."""
+    return [(people.user_id(account), _devices(people.owner(account), day.seed))
+            for account in market_day(day).visitors]
 
 
 class _Hour:
@@ -145,11 +142,7 @@ class _Hour:
         self.events = 0
         self.visitors = visitors
         self.skus = _sku_pieces(day.scale)
-        self.landings = _utm_pieces(day.seed)
-
-    def landing(self) -> str:
-        rnd = self.rng.random
-        return self.landings[int(rnd() * len(self.landings))] if rnd() < UTM_SHARE else PAGES[0]
+        self.landings = dict(zip(campaigns(day.seed), _utm_pieces(day.seed), strict=True))
 
     def times(self, n: int, shortest: int, longest: int) -> list[int]:
         """``n`` event times (epoch ms) some ``shortest``–``longest`` ms apart, starting at zero."""
@@ -201,7 +194,7 @@ class _Hour:
         return bodies
 
     def visit(self) -> None:
-        """A shopper browsing on one of their devices: anonymous, logged in, or logging in on the way."""
+        """A shopper browsing on one of their devices, come to the shop directly."""
         rng, rnd = self.rng, self.rng.random
         user, devices = self.visitors[int(rnd() * len(self.visitors))]
         n = min(MAX_SESSION_EVENTS, 1 + int(rng.expovariate(1 / MEAN_SESSION_EVENTS)))
@@ -209,22 +202,35 @@ class _Hour:
         if rnd() < LATE_SHARE:  # buffered offline, uploaded days later
             back = (1 + int(rnd() * 3)) * DAY_MS
             times = [t - back for t in times]
-        device = devices[int(rnd() * len(devices))]
-        login, login_at = rnd(), 0
+        self.browse_as(user, devices[int(rnd() * len(devices))], times, DIRECT)
+
+    def landed(self, landing: Landing) -> None:
+        """A shopper a campaign's ad brought to the shop, on one of their devices, from its landing page."""
+        rng = self.rng
+        devices = _devices(landing.person, self.day.seed)
+        n = min(MAX_SESSION_EVENTS, 1 + int(rng.expovariate(1 / MEAN_SESSION_EVENTS)))
+        times = [landing.at_ms + t for t in self.times(n, 500, 40_000)]
+        self.browse_as(people.user_id(landing.person), devices[int(rng.random() * len(devices))], times,
+                       self.landings[landing.campaign])
+
+    def browse_as(self, user: str, device: _Device, times: list[int], landing: str) -> None:
+        """A browsing session from ``landing``: logged in where the SDK remembers ``user``, else anonymous
+        unless they log in on the way."""
+        rnd, n, login_at = self.rng.random, len(times), 0
         remembered = people.draw(self.day.seed, "remembered", user, device.anonymous_id) < REMEMBERED_SHARE
+        login = rnd()
         if login >= LOGGED_IN_SHARE and not remembered:
             if login < LOGGED_IN_SHARE + LOGS_IN_SHARE and n > 1:
                 login_at = 1 + int(rnd() * (n - 1))
             else:
                 user = None
-        bodies = self.browse([("page_view", self.landing())], n - 1)
-        self.add(device, times, bodies, user, login_at)
+        self.add(device, times, self.browse([("page_view", landing)], n - 1), user, login_at)
 
     def purchase(self, history: OrderHistory) -> None:
         """The session that placed a real order: its items viewed and added, checkout, then purchase at creation."""
         order, created = history.order, history.changes[0][0]
         items = [_sku_piece(item["sku_id"]) for item in order["items"]]
-        bodies = [("page_view", self.landing()), *(("product_view", i) for i in items),
+        bodies = [("page_view", DIRECT), *(("product_view", i) for i in items),
                   *(("add_to_cart", i) for i in items), ("checkout", CHECKOUT),
                   ("purchase", f',"page":"/order/success","order_id":"{order["order_id"]}"')]
         # Brushing rings buy within seconds of landing, logged in throughout.
@@ -258,11 +264,13 @@ def _purchases_by_hour(day: Day) -> dict[int, list[OrderHistory]]:
     return by_hour
 
 
-def _hour_records(day: Day, hour: int, budget: int, purchases: list[OrderHistory],
+def _hour_records(day: Day, hour: int, budget: int, purchases: list[OrderHistory], landings: list[Landing],
                   visitors: list[tuple[str, tuple[_Device, ...]]]) -> list[Record]:
     built = _Hour(day, hour, visitors)
     for history in purchases:
         built.purchase(history)
+    for landing in landings:
+        built.landed(landing)
     for device, user_agent in BOTS.items():
         built.crawl(device, user_agent, max(2, int(budget * BOT_SHARE / len(BOTS))))
     while built.events < budget:
@@ -275,11 +283,16 @@ def deliver(day: Day) -> Iterator[DeliveryFile]:
     total = day.count(EVENTS_AT_SCALE_1, minimum=240)
     weights = [BEIJING_HOUR_WEIGHTS[(hour + 8) % 24] for hour in range(24)]
     purchases, visitors = _purchases_by_hour(day), _visitors(day)
+    landings = defaultdict(list)
+    for landing in market_day(day).landings:
+        landings[(landing.at_ms // HOUR_MS) % 24].append(landing)
     for hour in range(24):
-        records = _hour_records(day, hour, total * weights[hour] // sum(weights), purchases[hour], visitors)
+        records = _hour_records(day, hour, total * weights[hour] // sum(weights), purchases[hour], landings[hour],
+                                visitors)
         yield DeliveryFile(f"clickstream-{day.day.isoformat()}-{hour:02d}.jsonl", records)
 
 
 def truth(day: Day) -> dict:
-    """Properties the contract does not know yet, and the crawlers' devices."""
-    return {"new_properties": [NEW_PROPERTY] if day.index >= 1 else [], "bot_devices": sorted(BOTS)}
+    """Properties the contract does not know yet, the crawlers' devices, and what each campaign truly did."""
+    return {"new_properties": [NEW_PROPERTY] if day.index >= 1 else [], "bot_devices": sorted(BOTS),
+            "campaign_effects": journeys.truth(day)}
