@@ -209,7 +209,9 @@ class _Hour:
         rng = self.rng
         devices = _devices(landing.person, self.day.seed)
         n = min(MAX_SESSION_EVENTS, 1 + int(rng.expovariate(1 / MEAN_SESSION_EVENTS)))
-        times = [landing.at_ms + t for t in self.times(n, 500, 40_000)]
+        times = self.times(n, 500, 40_000)
+        start = max(self.start, min(landing.at_ms, self.start + HOUR_MS - 1 - times[-1]))  # the hour's file holds it
+        times = [start + t for t in times]
         self.browse_as(people.user_id(landing.person), devices[int(rng.random() * len(devices))], times,
                        self.landings[landing.campaign])
 

@@ -26,9 +26,8 @@ from functools import lru_cache
 from ecomgen import people
 from ecomgen.campaigns import Campaign, campaigns
 from ecomgen.model import Day, midnight, ms
-from ecomgen.orders import OrderHistory, orders_placed_on
+from ecomgen.orders import OWN_CHANNELS, OrderHistory, orders_placed_on
 
-OWN_CHANNELS = ("app", "mini_program", "web")
 ACTIVE_SHARE = 0.6  # of accounts visit the own shop on a day, in several sessions each
 # Share of the day's traffic by Beijing hour (UTC+8): quiet nights, lunch and evening peaks.
 BEIJING_HOUR_WEIGHTS = (5, 3, 2, 1, 1, 1, 2, 3, 4, 5, 5, 6, 7, 6, 5, 5, 5, 5, 6, 8, 9, 10, 9, 7)
@@ -57,12 +56,12 @@ class MarketDay:
 
 
 def own_shop_orders(histories: tuple[OrderHistory, ...]) -> dict[int, list[OrderHistory]]:
-    """The day's own-shop orders placed from an account, by the buying person; brushing rings' fake orders
-    and guest checkouts are no shoppers' decisions and stay out of the model."""
+    """The day's own-shop orders placed from an account, by the buying person; brushing rings' fake orders,
+    guest checkouts and orders a coupon induced (:mod:`ecomgen.promotions`) stay out of the model."""
     by_person: dict[int, list[OrderHistory]] = defaultdict(list)
     for history in histories:
         order = history.order
-        if order["channel"] in OWN_CHANNELS and order["user_id"] and not history.is_brushing:
+        if order["channel"] in OWN_CHANNELS and order["user_id"] and not (history.is_brushing or history.induced):
             by_person[people.owner(int(order["user_id"][1:]))].append(history)
     return by_person
 

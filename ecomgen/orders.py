@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import random
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from ecomgen import people
+from ecomgen import people, promotions
 from ecomgen.model import (
     Day,
     DeliveryFile,
@@ -34,6 +35,8 @@ from ecomlake.contracts import load_contract
 CONTRACT = load_contract("orders")
 CHANNELS = CONTRACT.field("channel").allowed
 CHANNEL_WEIGHTS = (30, 20, 10, 15, 10, 10, 5)
+OWN_CHANNELS, OWN_CHANNEL_WEIGHTS = CHANNELS[:3], CHANNEL_WEIGHTS[:3]  # app, mini-program, web
+PROMOTION_SHARE = 1 / 6  # of ordinary orders get 10% off: promotions that are no coupon
 ORDERS_PER_DAY_AT_SCALE_1 = 100_000
 SKUS_AT_SCALE_1 = 20_000
 # An order's last status change comes at most ~4 days after it is placed (paid, shipped
@@ -66,6 +69,8 @@ class OrderHistory:
     changes: tuple[tuple[datetime, dict], ...]
     is_brushing: bool = False
     deleted_at: datetime | None = None  # when the OMS purged it (test orders)
+    coupon: promotions.Coupon | None = None  # the coupon it redeemed
+    induced: bool = False  # placed only because of its coupon (the truth of the coupon holdout)
 
     @property
     def order(self) -> dict:
@@ -199,36 +204,129 @@ def _brushing(rng: random.Random, day: date, seed: int, scale: float, first_day:
     return histories
 
 
+@dataclass(frozen=True)
+class Draft:
+    """An order as the buyer puts it together, before any coupon: who, when, what, where to."""
+
+    order_id: str
+    account: int | None  # None for a guest checkout
+    created: datetime
+    channel: str
+    items: tuple[dict, ...]
+    device: str
+    ship_to: tuple[str, str]
+    promotion_fen: int  # a discount that is no coupon (the SKU's campaign price, 10% off)
+
+    @property
+    def gross_fen(self) -> int:
+        return sum(i["quantity"] * i["unit_price_fen"] for i in self.items)
+
+
 @lru_cache(maxsize=8)
-def orders_placed_on(day: date, seed: int, scale: float, first_day: date) -> tuple[OrderHistory, ...]:
-    """The change history of every order placed on ``day``."""
+def _drafts(day: date, seed: int, scale: float, first_day: date) -> tuple[Draft, ...]:
+    """The day's ordinary orders: random account holders (and a few guests) buying at random times."""
     rng = random.Random(f"orders:{seed}:{day.isoformat()}")
-    count = max(1, int(ORDERS_PER_DAY_AT_SCALE_1 * scale))
     episode = _episode_skus(seed, scale) if day == first_day else frozenset()
-    histories = []
-    for n in range(count):
+    drafts = []
+    for n in range(max(1, int(ORDERS_PER_DAY_AT_SCALE_1 * scale))):
         account = people.active_account(rng, scale)
         who = people.person(seed, people.owner(account))
         created = midnight(day) + timedelta(seconds=rng.randrange(86_400), milliseconds=rng.randrange(1000))
-        markup = 1.0
-        if created.hour == EPISODE_HOUR and who.city_tier == 1:
-            markup = EPISODE_MARKUP
         items = _items(rng, scale, day, seed, first_day)
-        if markup != 1.0:
-            items = [{**i, "unit_price_fen": int(i["unit_price_fen"] * markup)} if i["sku_id"] in episode else i
-                     for i in items]
-        discount = rng.choice((0, 0, 0, 500, 1000, sum(i["unit_price_fen"] for i in items) // 10))
+        if created.hour == EPISODE_HOUR and who.city_tier == 1:
+            items = [{**i, "unit_price_fen": int(i["unit_price_fen"] * EPISODE_MARKUP)} if i["sku_id"] in episode
+                     else i for i in items]
+        promotion = sum(i["unit_price_fen"] for i in items) // 10 if rng.random() < PROMOTION_SHARE else 0
         order_id = f"O{day:%Y%m%d}{n:07d}"
         channel, device = rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0], rng.choice(who.devices)
         if (buyer := guest(seed, scale, order_id, who)) is not None:  # their own phone, their first device
-            row = _order_row(order_id, None, created, channel, items, 0, buyer.devices[0],
-                             (buyer.phone, buyer.address))
+            drafts.append(Draft(order_id, None, created, channel, tuple(items), buyer.devices[0],
+                                (buyer.phone, buyer.address), 0))
         else:
-            row = _order_row(order_id, account, created, channel, items, discount, device,
-                             _recipient(seed, scale, order_id, who))
-        histories.append(OrderHistory(tuple(_lifecycle(rng, row, created, instant=False))))
-    brushing = _brushing(rng, day, seed, scale, first_day, count)
-    return (*histories, *brushing, *_test_orders(day, seed, scale, first_day, count + len(brushing)))
+            drafts.append(Draft(order_id, account, created, channel, tuple(items), device,
+                                _recipient(seed, scale, order_id, who), promotion))
+    return tuple(drafts)
+
+
+@lru_cache(maxsize=8)
+def _drafts_by_account(day: date, seed: int, scale: float, first_day: date) -> dict[int, list[Draft]]:
+    by_account: dict[int, list[Draft]] = defaultdict(list)
+    for draft in _drafts(day, seed, scale, first_day):
+        if draft.account is not None:
+            by_account[draft.account].append(draft)
+    return by_account
+
+
+@lru_cache(maxsize=8)
+def _wallets(day: Day) -> dict[int, list[promotions.Coupon]]:
+    """Account → coupons that may still be valid on ``day``, in the order they were taken."""
+    wallets: dict[int, list[promotions.Coupon]] = defaultdict(list)
+    for then in promotions.wallet_days(day):
+        for coupon in promotions.taken_on(then):
+            wallets[coupon.account].append(coupon)
+    for coupons in wallets.values():
+        coupons.sort(key=lambda c: c.taken)
+    return wallets
+
+
+def _first_fitting(day: Day, coupon: promotions.Coupon) -> Draft | None:
+    """The holder's first ordinary order a coupon fits, from the moment they took it up to ``day``."""
+    for then in promotions.wallet_days(day):
+        if then.day < coupon.taken.date():
+            continue
+        for draft in _drafts_by_account(then.day, day.seed, day.scale, day.first_day).get(coupon.account, ()):
+            if coupon.valid_at(draft.created) and coupon.template.fits(draft.gross_fen):
+                return draft
+    return None
+
+
+def _coupon_used(day: Day, draft: Draft) -> promotions.Coupon | None:
+    """The coupon an ordinary order uses: the first one taken of those whose first fitting order it is and
+    whose holder uses it when buying anyway."""
+    for coupon in _wallets(day).get(draft.account, ()):
+        if (coupon.valid_at(draft.created) and promotions.used_if_buying(day.seed, coupon)
+                and _first_fitting(day, coupon) == draft):
+            return coupon
+    return None
+
+
+def _induced(day: Day, start: int) -> list[OrderHistory]:
+    """Orders coupons made their holders place on ``day``, in the own shop, spending at least the minimum."""
+    rng = day.rng("orders-induced")
+    due = sorted(((at, coupon) for then in promotions.wallet_days(day) for coupon in promotions.sent(then)[0]
+                  if (at := promotions.induced_at(day.seed, coupon)) is not None and at.date() == day.day),
+                 key=lambda pair: (pair[0], pair[1].coupon_id))
+    histories = []
+    for n, (created, coupon) in enumerate(due):
+        who = people.person(day.seed, people.owner(coupon.account))
+        items = _items(rng, day.scale, day.day, day.seed, day.first_day)
+        while sum(i["quantity"] * i["unit_price_fen"] for i in items) < coupon.template.min_spend_fen:
+            items += _items(rng, day.scale, day.day, day.seed, day.first_day)
+        order_id = f"O{day.day:%Y%m%d}{start + n:07d}"
+        row = _order_row(order_id, coupon.account, created, rng.choices(OWN_CHANNELS, OWN_CHANNEL_WEIGHTS)[0],
+                         items, coupon.template.face_value_fen, rng.choice(who.devices),
+                         _recipient(day.seed, day.scale, order_id, who))
+        histories.append(OrderHistory(tuple(_lifecycle(rng, row, created, instant=False)), coupon=coupon,
+                                      induced=True))
+    return histories
+
+
+@lru_cache(maxsize=8)
+def orders_placed_on(day: date, seed: int, scale: float, first_day: date) -> tuple[OrderHistory, ...]:
+    """The change history of every order placed on ``day``: ordinary orders (some with a coupon the buyer
+    held), orders coupons induced, brushing rings' and staff's test orders."""
+    today = Day(day, seed, scale, first_day)
+    rng = random.Random(f"orders-lifecycle:{seed}:{day.isoformat()}")
+    histories = []
+    for draft in _drafts(day, seed, scale, first_day):
+        coupon = _coupon_used(today, draft) if draft.account is not None else None
+        discount = coupon.template.face_value_fen if coupon else draft.promotion_fen
+        row = _order_row(draft.order_id, draft.account, draft.created, draft.channel, list(draft.items), discount,
+                         draft.device, draft.ship_to)
+        histories.append(OrderHistory(tuple(_lifecycle(rng, row, draft.created, instant=False)), coupon=coupon))
+    histories += _induced(today, len(histories))
+    brushing = _brushing(rng, day, seed, scale, first_day, len(histories))
+    return (*histories, *brushing, *_test_orders(day, seed, scale, first_day, len(histories) + len(brushing)))
 
 
 def _test_orders(day: date, seed: int, scale: float, first_day: date, start: int) -> list[OrderHistory]:
