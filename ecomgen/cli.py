@@ -53,6 +53,11 @@ def render_truth(cfg: Settings, reports: dict[str, dict]) -> str:
         from ecomgen.identity_scores import identity_scores
 
         lines += ["", "  identity (OneID) vs truth: " + identity_scores(cfg).render()]
+    if "marketing_marts" in reports:
+        from ecomgen.attribution_scores import attribution_scores
+
+        lines += ["", "  attribution vs truth (campaigns ranked by credited orders against the orders each alone "
+                  "caused):", attribution_scores(cfg).render()]
     return "\n".join(lines)
 
 

@@ -18,7 +18,7 @@ from types import ModuleType
 
 import expectations
 from ecomlake.contracts import all_sources
-from expectations import ad_spend, customers, identity, inventory, orders, payments, service
+from expectations import ad_spend, customers, identity, inventory, marketing, orders, payments, service
 
 # bronze_rules() and silver_rules() return expectations added to the source's bronze and silver suites;
 # cross_checks(spark, silver) returns (name, view, expectations) of rules that span tables, given the source's
@@ -68,6 +68,8 @@ MARTS: dict[str, Callable[[], list]] = {
     "marts.customer_identifiers": customers.customer_identifiers_suite,
     "marts.audiences": customers.audiences_suite,
     "marts.customer_attribute_coverage": customers.customer_attribute_coverage_suite,
+    "marts.order_attribution": marketing.order_attribution_suite,
+    "marts.attribution_by_campaign": marketing.attribution_by_campaign_suite,
 }
 
 

@@ -46,7 +46,7 @@ log = logging.getLogger("ecomlake")
 SOURCE_DOCS = Path(__file__).resolve().parents[1] / "docs" / "sources.md"
 INGEST_DAGS = tuple(f"ingest_{source}" for source in SOURCE_ORDER)
 # The main job: the DAGs that event-driven mode chains by assets, run here in order.
-MAIN_DAGS = (*INGEST_DAGS, "erasure", "identity_graph", "customer_marts", "orders_marts")
+MAIN_DAGS = (*INGEST_DAGS, "erasure", "identity_graph", "customer_marts", "marketing_marts", "orders_marts")
 
 
 def _services(cfg: Settings) -> list:
@@ -140,12 +140,12 @@ def wait_for_chain(cfg: Settings, landed: datetime, timeout_s: float) -> str:
 
 def _dags_for(sources: list[str]) -> tuple[str, ...]:
     """The ingest DAGs of ``sources`` in delivery order, the erasure when users is one of them, the identity
-    graph and the customer marts when one of them carries identifiers, then the orders marts."""
+    graph, the customer and marketing marts when one of them carries identifiers, then the orders marts."""
     from spark_jobs.identity.rules import load_rules
 
     carriers = {link.source for link in load_rules().links}
-    identity = (("identity_graph", "customer_marts") if any(load_contract(s).silver_table in carriers for s in sources)
-                else ())
+    carried = any(load_contract(s).silver_table in carriers for s in sources)
+    identity = ("identity_graph", "customer_marts", "marketing_marts") if carried else ()
     erasure = ("erasure",) if "users" in sources else ()
     return (*[f"ingest_{s}" for s in SOURCE_ORDER if s in sources], *erasure, *identity, "orders_marts")
 

@@ -33,6 +33,12 @@ class NodeResult:
     message: str | None
 
 
+def mart_models(group: str) -> tuple[str, ...]:
+    """``marts.<name>`` for each model file under ``models/marts/<group>/``: a DAG that builds a group builds
+    whatever is there, so a new model is a new task without a DAG edit (a glob: cheap at parse time)."""
+    return tuple(f"marts.{path.stem}" for path in sorted((PROJECT_DIR / "models" / "marts" / group).glob("*.sql")))
+
+
 def dbt_state(target: str = "target") -> Path:
     """Where dbt writes its artifacts (``target``) or logs, under the data root; ``docs`` holds the docs site."""
     return settings().var_dir / "dbt" / target

@@ -68,6 +68,8 @@ def test_asset_wiring_snapshot(dagbag):
                 "identity_graph.publish_identity": ["silver.identity_edges", "silver.identity_map"],
                 "customer_marts.publish_customer_marts": ["marts.audiences", "marts.customer_attribute_coverage",
                                                           "marts.customer_identifiers", "marts.customers"],
+                "marketing_marts.publish_attribution_by_campaign": ["marts.attribution_by_campaign"],
+                "marketing_marts.publish_order_attribution": ["marts.order_attribution"],
                 "erasure.erase_closed_accounts": ["silver.clickstream_events", "silver.coupon_events",
                                                   "silver.logistics_events", "silver.orders", "silver.payments",
                                                   "silver.service_tickets", "silver.users"]}
@@ -81,6 +83,7 @@ def test_asset_wiring_snapshot(dagbag):
                         "identity_graph": ["silver.clickstream_events", "silver.logistics_events", "silver.orders",
                                            "silver.service_tickets", "silver.users"],
                         "customer_marts": ["silver.coupon_events", "silver.identity_map", "silver.products"],
+                        "marketing_marts": ["silver.ad_spend", "silver.identity_map"],
                         "erasure": ["silver.users"],
                         **{f"ingest_{source}": [f"landing.{source}"] for source in all_sources()}}
 
@@ -92,3 +95,24 @@ def test_landing_assets_are_watched_for_arrivals(dagbag):
         [watcher] = landing.watchers
         assert type(watcher.trigger).__name__ == "DirectoryFileDeleteTrigger"
         assert watcher.trigger.filename == source
+
+
+def test_a_new_model_under_marts_marketing_is_a_task_of_its_own_with_no_dag_edit(platform_env, tmp_path, monkeypatch):
+    import shutil
+
+    from airflow.dag_processing.dagbag import DagBag
+
+    import orchestration.dbt
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(orchestration.dbt.PROJECT_DIR / "models", project / "models")
+    (project / "models" / "marts" / "marketing" / "campaign_reach.sql").write_text("select 1 as reach\n")
+    monkeypatch.setattr(orchestration.dbt, "PROJECT_DIR", project)
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    shutil.copy(DAGS_FOLDER / "marketing_marts.py", dags)
+    dag = DagBag(dag_folder=str(dags)).dags["marketing_marts"]
+    assert dag.get_task("gate_campaign_reach").upstream_task_ids == {"build_marketing_marts"}
+    publish = dag.get_task("publish_campaign_reach")
+    assert [asset.name for asset in publish.outlets] == ["marts.campaign_reach"]
+    assert "gate_campaign_reach" in dag.get_task("publish_order_attribution").upstream_task_ids

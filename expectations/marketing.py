@@ -1,0 +1,31 @@
+"""Marketing marts: attribution credits are shares of whole orders, under the models the marts document."""
+
+from __future__ import annotations
+
+import great_expectations.expectations as gxe
+
+from expectations.gate import CRITICAL
+
+MODELS = ["first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based", "shapley"]
+
+
+def order_attribution_suite() -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["order_id", "attribution_model", "touch"],
+                                            severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeInSet(column="attribution_model", value_set=MODELS, severity=CRITICAL),
+        gxe.ExpectColumnValuesToNotBeNull(column="credit", severity=CRITICAL),
+        # Rule-based credits are shares of an order; only the data-driven model may give a campaign that
+        # lowered the conversion rate a negative one (or `direct` more than the whole order).
+        gxe.ExpectColumnValuesToBeBetween(column="credit", min_value=0, max_value=1, mostly=0.95, severity=CRITICAL),
+    ]
+
+
+def attribution_by_campaign_suite() -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["campaign_id", "attribution_model"], severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeInSet(column="attribution_model", value_set=MODELS, severity=CRITICAL),
+        gxe.ExpectColumnValuesToNotBeNull(column="platform", severity=CRITICAL),
+    ]
