@@ -55,9 +55,12 @@ def render_truth(cfg: Settings, reports: dict[str, dict]) -> str:
         lines += ["", "  identity (OneID) vs truth: " + identity_scores(cfg).render()]
     if "marketing_marts" in reports:
         from ecomgen.attribution_scores import attribution_scores
+        from ecomgen.holdout_scores import holdout_checks
+        from ecomgen.holdout_scores import render as render_holdouts
 
         lines += ["", "  attribution vs truth (campaigns ranked by credited orders against the orders each alone "
-                  "caused):", attribution_scores(cfg).render()]
+                  "caused):", attribution_scores(cfg).render(), "", "  coupon holdouts vs truth:",
+                  render_holdouts(holdout_checks(cfg))]
     return "\n".join(lines)
 
 

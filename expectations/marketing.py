@@ -29,3 +29,34 @@ def attribution_by_campaign_suite() -> list:
         gxe.ExpectColumnValuesToBeInSet(column="attribution_model", value_set=MODELS, severity=CRITICAL),
         gxe.ExpectColumnValuesToNotBeNull(column="platform", severity=CRITICAL),
     ]
+
+
+def campaign_performance_daily_suite() -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["activity_date", "campaign_id"], severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeBetween(column="spend_fen", min_value=0, severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeBetween(column="landings", min_value=0, severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeBetween(column="ctr", min_value=0, max_value=1, severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeBetween(column="roas", min_value=0, severity=CRITICAL),
+    ]
+
+
+def gmv_tree_daily_suite() -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["activity_date", "channel"], severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeBetween(column="visitors", min_value=1, severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeBetween(column="gmv_fen", min_value=0, severity=CRITICAL),
+    ]
+
+
+def coupon_performance_suite() -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeUnique(column="template_id", severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeBetween(column="redemption_rate", min_value=0, max_value=1, severity=CRITICAL),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="orders_lift_high", column_B="orders_lift_low",
+                                                    or_equal=True, ignore_row_if="either_value_is_missing",
+                                                    severity=CRITICAL),
+    ]

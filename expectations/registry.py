@@ -70,6 +70,9 @@ MARTS: dict[str, Callable[[], list]] = {
     "marts.customer_attribute_coverage": customers.customer_attribute_coverage_suite,
     "marts.order_attribution": marketing.order_attribution_suite,
     "marts.attribution_by_campaign": marketing.attribution_by_campaign_suite,
+    "marts.campaign_performance_daily": marketing.campaign_performance_daily_suite,
+    "marts.gmv_tree_daily": marketing.gmv_tree_daily_suite,
+    "marts.coupon_performance": marketing.coupon_performance_suite,
 }
 
 

@@ -22,7 +22,8 @@ renamed as (
         user_segment,
         is_target_claim,
         face_value_fen,
-        min_spend_fen
+        min_spend_fen,
+        valid_until as coupon_valid_until
 
     from source
 
