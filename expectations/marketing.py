@@ -6,7 +6,8 @@ import great_expectations.expectations as gxe
 
 from expectations.gate import CRITICAL
 
-MODELS = ["first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based", "shapley"]
+MODELS = ["first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based", "shapley",
+          "markov"]
 
 
 def order_attribution_suite() -> list:
@@ -59,4 +60,20 @@ def coupon_performance_suite() -> list:
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="orders_lift_high", column_B="orders_lift_low",
                                                     or_equal=True, ignore_row_if="either_value_is_missing",
                                                     severity=CRITICAL),
+    ]
+
+
+def customer_cohorts_suite() -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeBetween(column="retention_rate", min_value=0, max_value=1, severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeBetween(column="repurchase_rate", min_value=0, max_value=1, severity=CRITICAL),
+    ]
+
+
+def ltv_by_acquisition_channel_suite() -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["cohort_month", "acquisition_channel"], severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeBetween(column="customers", min_value=1, severity=CRITICAL),
     ]

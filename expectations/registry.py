@@ -73,6 +73,8 @@ MARTS: dict[str, Callable[[], list]] = {
     "marts.campaign_performance_daily": marketing.campaign_performance_daily_suite,
     "marts.gmv_tree_daily": marketing.gmv_tree_daily_suite,
     "marts.coupon_performance": marketing.coupon_performance_suite,
+    "marts.customer_cohorts": marketing.customer_cohorts_suite,
+    "marts.ltv_by_acquisition_channel": marketing.ltv_by_acquisition_channel_suite,
 }
 
 

@@ -24,3 +24,7 @@
 {% macro aov(gmv, paid_orders) -%}
     try_divide(cast({{ gmv }} as double), {{ paid_orders }})
 {%- endmacro %}
+
+{% macro ltv_to_cac(ltv, cac) -%}
+    try_divide(cast({{ ltv }} as double), {{ cac }})
+{%- endmacro %}

@@ -72,6 +72,8 @@ def test_asset_wiring_snapshot(dagbag):
                 "marketing_marts.publish_campaign_performance_daily": ["marts.campaign_performance_daily"],
                 "marketing_marts.publish_gmv_tree_daily": ["marts.gmv_tree_daily"],
                 "marketing_marts.publish_coupon_performance": ["marts.coupon_performance"],
+                "marketing_marts.publish_customer_cohorts": ["marts.customer_cohorts"],
+                "marketing_marts.publish_ltv_by_acquisition_channel": ["marts.ltv_by_acquisition_channel"],
                 "marketing_marts.publish_order_attribution": ["marts.order_attribution"],
                 "erasure.erase_closed_accounts": ["silver.clickstream_events", "silver.coupon_events",
                                                   "silver.logistics_events", "silver.orders", "silver.payments",
