@@ -5,7 +5,7 @@ only when its file is asked for, and lines are assembled from pre-built JSON
 fragments rather than ``json.dumps`` (every value is a plain ASCII identifier
 or a fixed user agent). A session's events are uploaded as one batch. Quirks:
 visitors start anonymous and some log in mid-session, a few crawlers make many
-events, about 1% of events were buffered offline and arrive 1–3 days late,
+events, about 1% of browsing sessions were buffered offline and arrive 1–3 days late,
 sessions an ad brought land on the campaign's page with UTM parameters (who and
 when: :mod:`ecomgen.journeys`), the others on the home page, purchases are the day's real
 orders, and from the history's second day the SDK sends an ``experiment_id``
@@ -193,10 +193,11 @@ class _Hour:
             bodies.append((name, body))
         return bodies
 
-    def visit(self) -> None:
-        """A shopper browsing on one of their devices, come to the shop directly."""
+    def visit(self, visitor: tuple[str, tuple[_Device, ...]] | None = None) -> None:
+        """A shopper (``visitor``, else one of the day's at random) browsing on one of their devices, come to
+        the shop directly; now and then a session buffered offline days ago."""
         rng, rnd = self.rng, self.rng.random
-        user, devices = self.visitors[int(rnd() * len(self.visitors))]
+        user, devices = visitor or self.visitors[int(rnd() * len(self.visitors))]
         n = min(MAX_SESSION_EVENTS, 1 + int(rng.expovariate(1 / MEAN_SESSION_EVENTS)))
         times = self.within_hour(self.times(n, 500, 40_000))
         if rnd() < LATE_SHARE:  # buffered offline, uploaded days later
@@ -267,12 +268,15 @@ def _purchases_by_hour(day: Day) -> dict[int, list[OrderHistory]]:
 
 
 def _hour_records(day: Day, hour: int, budget: int, purchases: list[OrderHistory], landings: list[Landing],
-                  visitors: list[tuple[str, tuple[_Device, ...]]]) -> list[Record]:
+                  visitors: list[tuple[str, tuple[_Device, ...]]],
+                  first_visits: list[tuple[str, tuple[_Device, ...]]]) -> list[Record]:
     built = _Hour(day, hour, visitors)
     for history in purchases:
         built.purchase(history)
     for landing in landings:
         built.landed(landing)
+    for visitor in first_visits:
+        built.visit(visitor)
     for device, user_agent in BOTS.items():
         built.crawl(device, user_agent, max(2, int(budget * BOT_SHARE / len(BOTS))))
     while built.events < budget:
@@ -285,12 +289,17 @@ def deliver(day: Day) -> Iterator[DeliveryFile]:
     total = day.count(EVENTS_AT_SCALE_1, minimum=240)
     weights = [BEIJING_HOUR_WEIGHTS[(hour + 8) % 24] for hour in range(24)]
     purchases, visitors = _purchases_by_hour(day), _visitors(day)
-    landings = defaultdict(list)
+    landings, first_visits = defaultdict(list), defaultdict(list)
     for landing in market_day(day).landings:
         landings[(landing.at_ms // HOUR_MS) % 24].append(landing)
+    # Every shopper of the day visits at least once (the market's shoppers are the day's visitors), at an
+    # hour drawn from the traffic curve; the rest of the traffic is drawn at random among them.
+    rng = day.rng("clickstream-first-visits")
+    for visitor in dict.fromkeys(visitors, None):
+        first_visits[rng.choices(range(24), weights)[0]].append(visitor)
     for hour in range(24):
         records = _hour_records(day, hour, total * weights[hour] // sum(weights), purchases[hour], landings[hour],
-                                visitors)
+                                visitors, first_visits[hour])
         yield DeliveryFile(f"clickstream-{day.day.isoformat()}-{hour:02d}.jsonl", records)
 
 

@@ -47,8 +47,8 @@ final as (
         first_orders.customer_key,
         first_orders.order_id as first_order_id,
         first_orders.first_order_date,
-        date_trunc('week', first_orders.first_order_date) as cohort_week,
-        date_trunc('month', first_orders.first_order_date) as cohort_month,
+        cast(date_trunc('week', first_orders.first_order_date) as date) as cohort_week,
+        cast(date_trunc('month', first_orders.first_order_date) as date) as cohort_month,
         coalesce(platforms.platform, first_orders.sales_channel) as acquisition_channel,
         last_campaigns.campaign_id as acquisition_campaign_id
 

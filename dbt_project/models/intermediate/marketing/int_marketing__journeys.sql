@@ -1,46 +1,41 @@
-{#- Every customer-day of the own shop as a journey the data-driven model learns from: a customer who
-    placed a converting order that day (its campaigns: those on the path to the first such order), or
-    who only browsed (the campaigns of that day's sessions). The share of journeys that convert, per set
-    of campaigns, is the value the Shapley credit shares out. -#}
+{#- Every customer-day the own shop tracked, as a journey the data-driven model learns from: the campaigns
+    of the customer's sessions that day (up to the first converting order, when there is one), and
+    whether they converted. Only tracked days count: a converting order with no session before it that
+    day (placed before the tracking began, say) says nothing about what campaigns do. The share of
+    journeys that convert, per set of campaigns, is the value the Shapley credit shares out. -#}
 with
 
 first_orders as (
 
-    select customer_key, order_date as journey_date, min_by(order_id, ordered_at) as order_id
+    select customer_key, order_date as journey_date, min(ordered_at) as first_ordered_at
     from {{ ref('int_marketing__touchpoints') }}
     group by customer_key, order_date
 
 ),
 
-converted as (
+day_sessions as (
 
-    select first_orders.customer_key, first_orders.journey_date, paths.campaigns
-    from first_orders
-    inner join ({{ recent_campaigns(ref('int_marketing__touchpoints'), ['order_id']) }}) as paths
-        on paths.order_id = first_orders.order_id
+    select
+        sessions.customer_key,
+        sessions.session_date as journey_date,
+        sessions.touch,
+        sessions.started_at as touched_at,
+        first_orders.first_ordered_at is not null as converted
 
-),
-
-browsed as (
-
-    {{ recent_campaigns(
-        "(select customer_key, session_date as journey_date, touch, started_at as touched_at from "
-        ~ ref('int_marketing__sessions') ~ ")",
-        ['customer_key', 'journey_date']) }}
+    from {{ ref('int_marketing__sessions') }} as sessions
+    left join first_orders
+        on first_orders.customer_key = sessions.customer_key and first_orders.journey_date = sessions.session_date
+    where first_orders.first_ordered_at is null or sessions.started_at <= first_orders.first_ordered_at
 
 ),
 
 final as (
 
-    select customer_key, journey_date, campaigns, true as converted
-    from converted
-
-    union all
-
-    select browsed.customer_key, browsed.journey_date, browsed.campaigns, false as converted
-    from browsed
-    left anti join converted
-        on converted.customer_key = browsed.customer_key and converted.journey_date = browsed.journey_date
+    select journeys.customer_key, journeys.journey_date, journeys.campaigns, outcomes.converted
+    from ({{ recent_campaigns('day_sessions', ['customer_key', 'journey_date']) }}) as journeys
+    inner join (
+        select distinct customer_key, journey_date, converted from day_sessions
+    ) as outcomes on outcomes.customer_key = journeys.customer_key and outcomes.journey_date = journeys.journey_date
 
 )
 

@@ -3,8 +3,8 @@
     value in a set is its average marginal gain in that rate over every order of joining the others;
     they sum to v(set) - v(no campaign). A converting order with campaigns S gives each c in S the
     credit phi_c(S) / v(S) and `direct` v(no campaign) / v(S): the share of its chance to convert that
-    was there without any campaign. Credits sum to 1; a campaign that lowers the rate gets a negative
-    credit. A set never seen as a journey's (a subset of a larger one) is valued additively: v(none)
+    was there without any campaign. A campaign that lowers the rate (phi < 0, mostly noise) gets no
+    credit, and the others' are scaled so that the order's credits still sum to 1. A set never seen as a journey's (a subset of a larger one) is valued additively: v(none)
     plus each member's own gain alone (0 for a campaign never seen alone). -#}
 with
 
@@ -99,32 +99,36 @@ shapley as (
 
 ),
 
-set_rates as (
+-- each campaign's Shapley value in the order's set (a negative one counts as none), and what was there
+-- without any campaign
+shares as (
 
-    select sets.campaigns, {{ value_of % ('observed', 'sets.campaigns') }} as rate
-    from sets
+    select order_paths.order_id, order_paths.order_date, order_paths.gmv_fen, shapley.campaign as touch,
+           greatest(shapley.shapley_value, 0.0D) as share
+    from order_paths
+    inner join shapley on shapley.campaigns = order_paths.campaigns
+
+    union all
+
+    select order_paths.order_id, order_paths.order_date, order_paths.gmv_fen, 'direct' as touch, baseline.rate as share
+    from order_paths
     cross join baseline
-    cross join alone
-    left join set_values as observed on observed.campaigns = sets.campaigns
 
 ),
 
 credits as (
 
-    select order_paths.order_id, order_paths.order_date, order_paths.gmv_fen, shapley.campaign as touch,
-           shapley.shapley_value / set_rates.rate as credit
-    from order_paths
-    inner join set_rates on set_rates.campaigns = order_paths.campaigns and set_rates.rate > 0
-    inner join shapley on shapley.campaigns = order_paths.campaigns
+    select
+        order_id,
+        order_date,
+        gmv_fen,
+        touch,
+        case
+            when sum(share) over (partition by order_id) > 0 then share / sum(share) over (partition by order_id)
+            else if(touch = 'direct', 1.0D, 0.0D)
+        end as credit
 
-    union all
-
-    -- what was there without any campaign; all of it when the set's rate is not positive
-    select order_paths.order_id, order_paths.order_date, order_paths.gmv_fen, 'direct' as touch,
-           if(set_rates.rate > 0, baseline.rate / set_rates.rate, 1.0D) as credit
-    from order_paths
-    inner join set_rates on set_rates.campaigns = order_paths.campaigns
-    cross join baseline
+    from shares
 
 ),
 

@@ -34,7 +34,7 @@ periods as (
 
     from cohort_sizes
     lateral view explode(sequence(
-        0, cast(datediff(date_trunc('week', (select max(order_date) from paid)), cohort_sizes.cohort_week) / 7 as int)
+        0, cast(datediff(cast(date_trunc('week', (select max(order_date) from paid)) as date), cohort_sizes.cohort_week) / 7 as int)
     )) weeks as period
 
 ),
@@ -44,14 +44,14 @@ orders_by_period as (
     select
         acquisitions.cohort_week,
         acquisitions.customer_key,
-        cast(datediff(date_trunc('week', paid.order_date), acquisitions.cohort_week) / 7 as int) as period,
+        cast(datediff(cast(date_trunc('week', paid.order_date) as date), acquisitions.cohort_week) / 7 as int) as period,
         count(*) as paid_orders,
         sum(paid.order_total_fen) as gmv_fen
 
     from acquisitions
     inner join paid on paid.customer_key = acquisitions.customer_key
     group by acquisitions.cohort_week, acquisitions.customer_key,
-             cast(datediff(date_trunc('week', paid.order_date), acquisitions.cohort_week) / 7 as int)
+             cast(datediff(cast(date_trunc('week', paid.order_date) as date), acquisitions.cohort_week) / 7 as int)
 
 ),
 

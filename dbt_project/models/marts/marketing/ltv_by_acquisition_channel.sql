@@ -22,9 +22,9 @@ value_to_date as (
 
 spend as (
 
-    select platform, date_trunc('month', spend_date) as cohort_month, sum(spend_fen) as spend_fen
+    select platform, cast(date_trunc('month', spend_date) as date) as cohort_month, sum(spend_fen) as spend_fen
     from {{ ref('stg_ad_spend__campaign_days') }}
-    group by platform, date_trunc('month', spend_date)
+    group by platform, cast(date_trunc('month', spend_date) as date)
 
 ),
 
@@ -45,7 +45,7 @@ cohorts as (
 final as (
 
     select
-        cast(cohorts.cohort_month as date) as cohort_month,
+        cohorts.cohort_month,
         cohorts.acquisition_channel,
         cohorts.customers,
         cohorts.gmv_to_date_fen / cohorts.customers as ltv_to_date_fen,
