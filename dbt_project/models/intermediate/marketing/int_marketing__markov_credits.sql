@@ -1,32 +1,33 @@
 {#- The Markov-chain model's credits: a touch's removal effect is the share of the chain's chance to
     convert (int_marketing__markov_transitions) lost without it; a converting order's touches share it in
     proportion to their removal effects (all to `direct` when none is positive). The chance to convert is
-    the mass that reaches `conversion` from `start` in var markov_steps steps of each scenario's chain. -#}
+    read off the transition matrix to the power 2^var markov_squarings (repeated squaring of the stored
+    chain): a walk still under way after that many steps counts as not converting. -#}
 with
 
-{%- for n in range(var('markov_steps')) %}
+power_0 as (
 
-step_{{ n + 1 }} as (
+    select * from {{ ref('int_marketing__markov_transitions') }}
 
-    {%- if n == 0 %}
-    select scenario, to_state as state, probability as mass
-    from {{ ref('int_marketing__markov_transitions') }}
-    where from_state = 'start'
-    {%- else %}
-    select step.scenario, chain.to_state as state, sum(step.mass * chain.probability) as mass
-    from step_{{ n }} as step
-    inner join {{ ref('int_marketing__markov_transitions') }} as chain
-        on chain.scenario = step.scenario and chain.from_state = step.state
-    group by step.scenario, chain.to_state
-    {%- endif %}
+),
+
+{%- for n in range(var('markov_squarings')) %}
+
+power_{{ n + 1 }} as (
+
+    select a.scenario, a.from_state, b.to_state, sum(a.probability * b.probability) as probability
+    from power_{{ n }} as a
+    inner join power_{{ n }} as b on b.scenario = a.scenario and b.from_state = a.to_state
+    group by a.scenario, a.from_state, b.to_state
 
 ),
 {%- endfor %}
 
 conversion_chance as (
 
-    select scenario, sum(if(state = 'conversion', mass, 0.0D)) as probability
-    from step_{{ var('markov_steps') }}
+    select scenario, sum(if(to_state = 'conversion', probability, 0.0D)) as probability
+    from power_{{ var('markov_squarings') }}
+    where from_state = 'start'
     group by scenario
 
 ),
