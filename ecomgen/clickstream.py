@@ -194,8 +194,9 @@ class _Hour:
         return bodies
 
     def visit(self, visitor: tuple[str, tuple[_Device, ...]] | None = None) -> None:
-        """A shopper (``visitor``, else one of the day's at random) browsing on one of their devices, come to
-        the shop directly; now and then a session buffered offline days ago."""
+        """A shopper browsing, come to the shop directly: ``visitor``'s day's first visit, in the app (or
+        mini-program) of their own first device where they are logged in, else one of the day's shoppers at
+        random on one of their devices; now and then a session buffered offline days ago."""
         rng, rnd = self.rng, self.rng.random
         user, devices = visitor or self.visitors[int(rnd() * len(self.visitors))]
         n = min(MAX_SESSION_EVENTS, 1 + int(rng.expovariate(1 / MEAN_SESSION_EVENTS)))
@@ -203,7 +204,10 @@ class _Hour:
         if rnd() < LATE_SHARE:  # buffered offline, uploaded days later
             back = (1 + int(rnd() * 3)) * DAY_MS
             times = [t - back for t in times]
-        self.browse_as(user, devices[int(rnd() * len(devices))], times, DIRECT)
+        if visitor is not None:
+            self.add(devices[0], times, self.browse([("page_view", DIRECT)], n - 1), user)
+        else:
+            self.browse_as(user, devices[int(rnd() * len(devices))], times, DIRECT)
 
     def landed(self, landing: Landing) -> None:
         """A shopper a campaign's ad brought to the shop, on one of their devices, from its landing page."""

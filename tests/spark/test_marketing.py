@@ -47,11 +47,14 @@ def test_every_model_credits_exactly_the_gmv_of_the_converting_orders_of_each_da
         where not o._is_deleted and o.status in {PAID} and o.channel in {OWN}
             and coalesce(account.customer_key, guest.customer_key) is not null
         group by o.order_date""").fetchall())
-    credited = con.sql("""select attribution_model, order_date, sum(gmv_credit_fen), count(distinct order_id)
-                          from marts_order_attribution group by all""").fetchall()
-    assert {model for model, *_ in credited} == MODELS and len(expected) == 2
-    for model, day, gmv, _ in credited:
-        assert gmv == pytest.approx(expected[day], abs=1e-3), (model, day)
+    credited = con.sql("""select attribution_model, order_date, sum(gmv_credit_fen) from marts_order_attribution
+                          group by all""").fetchall()
+    by_model: dict[str, dict] = {}
+    for model, day, gmv in credited:
+        by_model.setdefault(model, {})[day] = gmv
+    assert set(by_model) == MODELS and len(expected) >= 2  # orders placed before the history began count too
+    for model, days in by_model.items():
+        assert days == pytest.approx(expected, abs=1e-3), model
 
 
 def test_campaign_spend_is_what_the_platforms_last_reported(marketing_marts, cfg):
@@ -70,13 +73,16 @@ def test_coupon_redemptions_are_the_redeemed_events(marketing_marts, cfg):
     assert sum(events.values()) > 10 and in_mart == events
 
 
-def test_the_gmv_tree_multiplies_out_and_its_factors_add_up_to_each_change(marketing_marts, cfg):
+def test_the_gmv_tree_multiplies_out_and_its_factors_add_up_to_each_change(marketing_marts, cfg, lake_days):
     con = duck(cfg, "silver.orders", "marts.gmv_tree_daily")
     gmv = {(day, channel): total for day, channel, total in con.sql(f"""
         select order_date, channel, sum(total_fen) from silver_orders
         where not _is_deleted and status in {PAID} and channel in {OWN} group by all""").fetchall()}
-    rows = con.sql("select * from marts_gmv_tree_daily").df().to_dict("records")
-    assert {(r["activity_date"], r["channel"]) for r in rows if r["gmv_fen"]} == set(gmv)
+    rows = con.sql("select * from marts_gmv_tree_daily").fetchall()
+    columns = [c[0] for c in con.sql("select * from marts_gmv_tree_daily limit 0").description]
+    rows = [dict(zip(columns, row, strict=True)) for row in rows]
+    tracked = {(r["activity_date"], r["channel"]) for r in rows}
+    assert {key for key in gmv if key[0] in lake_days} <= tracked  # every day the tracking ran has its tree
     changes = 0
     for r in rows:
         assert r["gmv_fen"] == gmv.get((r["activity_date"], r["channel"]), 0)
@@ -86,7 +92,7 @@ def test_the_gmv_tree_multiplies_out_and_its_factors_add_up_to_each_change(marke
         if not any(p is None or math.isnan(p) for p in parts):
             changes += 1
             assert abs(sum(parts) - r["gmv_change_fen"]) <= 1e-6 * max(abs(r["gmv_change_fen"]), 1)
-    assert changes == 3  # the second day of each own channel
+    assert changes >= 3  # at least the history's second day of each own channel
 
 
 def test_attribution_is_scored_against_the_truth_for_every_model(marketing_marts, cfg):
@@ -97,7 +103,9 @@ def test_attribution_is_scored_against_the_truth_for_every_model(marketing_marts
         assert -1 <= m.spearman <= 1 and 0 <= m.share_error <= 1
 
 
-def test_each_coupon_templates_holdout_interval_contains_its_true_lift(marketing_marts, cfg):
+def test_coupon_holdout_intervals_contain_the_true_lift_as_often_as_95_percent_intervals_do(marketing_marts, cfg):
+    """Six templates of a few dozen members each: a 95 % interval misses now and then (two or more misses of
+    six would happen 3 % of the time); the generator's own test checks the coverage over thirty."""
     checks = holdout_checks(cfg)
     print(render_holdouts(checks))
-    assert len(checks) == 6 and all(c.covered for c in checks)
+    assert len(checks) == 6 and sum(not c.covered for c in checks) <= 1
