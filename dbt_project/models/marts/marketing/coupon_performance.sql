@@ -3,7 +3,7 @@
     orders, and what it really added, measured against its holdout: the members of its audience the
     service deliberately sent nothing. Sent and held-out members are compared on their paid orders
     and GMV (any channel) within the template's validity from the moment they were sent (or held
-    out): the difference of the means, with a 95 % confidence interval (Welch, normal approximation),
+    out): the difference of the means, with a 95 % confidence interval (Welch's t, macro welch_margin_95),
     times the members sent is the incremental figure. -#}
 with
 
@@ -97,9 +97,10 @@ lift as (
     select
         sent.template_id,
         sent.mean_orders - held.mean_orders as orders_lift_per_member,
-        1.96 * sqrt(sent.var_orders / sent.members + held.var_orders / held.members) as orders_lift_margin,
+        {{ welch_margin_95('sent.var_orders', 'sent.members', 'held.var_orders', 'held.members') }}
+            as orders_lift_margin,
         sent.mean_gmv - held.mean_gmv as gmv_lift_per_member,
-        1.96 * sqrt(sent.var_gmv / sent.members + held.var_gmv / held.members) as gmv_lift_margin
+        {{ welch_margin_95('sent.var_gmv', 'sent.members', 'held.var_gmv', 'held.members') }} as gmv_lift_margin
 
     from arms as sent
     inner join arms as held on held.template_id = sent.template_id and held.arm = 'held_out'
