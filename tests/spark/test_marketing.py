@@ -3,7 +3,9 @@ scored against the generator's truth: which campaigns caused which orders, and w
 
 from __future__ import annotations
 
+import json
 import math
+import re
 
 import duckdb
 import pytest
@@ -18,6 +20,9 @@ from orchestration.dbt import mart_models
 MODELS = {"first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based", "shapley", "markov"}
 OWN = "('app', 'mini_program', 'web')"
 PAID = "('paid', 'shipped', 'delivered')"
+# What a numeric column's description must name: its unit.
+UNIT = re.compile(r"(?i)\b(fen|share|ratio|orders?|customers?|visitors?|impressions|clicks|sessions|landings|"
+                  r"members|coupons|claims|weeks|days|yuan)\b")
 
 
 @pytest.fixture(scope="module")
@@ -109,3 +114,27 @@ def test_coupon_holdout_intervals_contain_the_true_lift_as_often_as_95_percent_i
     checks = holdout_checks(cfg)
     print(render_holdouts(checks))
     assert len(checks) == 6 and sum(not c.covered for c in checks) <= 1
+
+
+def test_the_docs_site_documents_every_marketing_mart_column_with_its_definition_and_unit(marketing_marts, cfg):
+    """dbt's docs site (manifest and catalog of `dbt docs generate`): every column the marketing marts really
+    have (the catalog reads the tables) has a description, and every numeric one names its unit."""
+    from orchestration.dbt import dbt_state
+    from orchestration.marts import generate_docs
+
+    if not DeltaTable.is_deltatable(cfg.table_location("marts", "customer_attribute_coverage")):
+        marts.refresh_marts(("marts.customers", "marts.customer_identifiers", "marts.audiences",
+                             "marts.customer_attribute_coverage"))  # the docs page of customers needs it
+    generate_docs()
+    site = dbt_state("docs")
+    manifest = json.loads((site / "manifest.json").read_text())
+    catalog = json.loads((site / "catalog.json").read_text())
+    for mart in mart_models("marketing"):
+        name = mart.split(".")[1]
+        documented = manifest["nodes"][f"model.ecomlake.{name}"]["columns"]
+        [table] = [n for key, n in catalog["nodes"].items() if key == f"model.ecomlake.{name}"]
+        for column, spec in table["columns"].items():
+            description = documented.get(column, {}).get("description", "")
+            assert description, f"{name}.{column} is not documented"
+            if spec["type"].lower() in ("bigint", "double", "int", "decimal"):
+                assert UNIT.search(description), f"{name}.{column}: no unit in {description!r}"
