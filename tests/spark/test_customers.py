@@ -12,10 +12,10 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 import yaml
 from deltalake import DeltaTable
-from lake_reads import duck
 
 from ecomgen import bad_records, record_hash
 from ecomlake.landing import READY_MARKER
@@ -29,6 +29,15 @@ PAID = "('paid', 'shipped', 'delivered')"
 @pytest.fixture(scope="module")
 def customer_marts(identity_lake, spark) -> dict:
     return marts.refresh_marts(MARTS)
+
+
+def duck(cfg, *tables: str) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with ``tables`` (``layer.name``) registered as ``layer_name``, read by delta-rs."""
+    con = duckdb.connect()
+    for table in tables:
+        layer, name = table.split(".")
+        con.register(f"{layer}_{name}", DeltaTable(cfg.table_location(layer, name)).to_pyarrow_table())
+    return con
 
 
 def test_every_customer_has_the_orders_and_gmv_a_second_engine_finds(customer_marts, cfg):

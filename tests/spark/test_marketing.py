@@ -7,9 +7,9 @@ import json
 import math
 import re
 
+import duckdb
 import pytest
 from deltalake import DeltaTable
-from lake_reads import duck
 
 from ecomgen.attribution_scores import attribution_scores
 from ecomgen.holdout_scores import holdout_checks
@@ -28,6 +28,14 @@ UNIT = re.compile(r"(?i)\b(fen|share|ratio|orders?|customers?|visitors?|impressi
 @pytest.fixture(scope="module")
 def marketing_marts(identity_lake, spark) -> dict:
     return marts.refresh_marts(mart_models("marketing"))
+
+
+def duck(cfg, *tables: str) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    for table in tables:
+        layer, name = table.split(".")
+        con.register(f"{layer}_{name}", DeltaTable(cfg.table_location(layer, name)).to_pyarrow_table())
+    return con
 
 
 def test_every_model_credits_exactly_the_gmv_of_the_converting_orders_of_each_day(marketing_marts, cfg):
