@@ -24,8 +24,9 @@ from airflow.sdk import AssetAny, dag, task
 
 from orchestration.assets import table_asset
 from orchestration.dag_settings import dag_settings
+from orchestration.dbt import mart_models
 
-MARTS = ("marts.customers", "marts.customer_identifiers", "marts.audiences", "marts.customer_attribute_coverage")
+MARTS = mart_models("customers")
 # What the profiles read that does not feed the identity graph (whose updates republish the map).
 EXTRA_READS = ("silver.products", "silver.coupon_events")
 TRIGGERS = ("silver.identity_map", *EXTRA_READS)

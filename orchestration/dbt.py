@@ -34,9 +34,10 @@ class NodeResult:
 
 
 def mart_models(group: str) -> tuple[str, ...]:
-    """``marts.<name>`` for each model file under ``models/marts/<group>/``: a DAG that builds a group builds
-    whatever is there, so a new model is a new task without a DAG edit (a glob: cheap at parse time)."""
-    return tuple(f"marts.{path.stem}" for path in sorted((PROJECT_DIR / "models" / "marts" / group).glob("*.sql")))
+    """``marts.<name>`` for each model file under ``models/marts/<group>/`` (``*``: every group): a DAG that
+    builds a group builds whatever is there, so a new model is a new task without a DAG edit (a glob: cheap at
+    parse time)."""
+    return tuple(f"marts.{path.stem}" for path in sorted((PROJECT_DIR / "models" / "marts").glob(f"{group}/*.sql")))
 
 
 def dbt_state(target: str = "target") -> Path:

@@ -20,8 +20,9 @@ from deltalake import DeltaTable
 from ecomgen import bad_records, record_hash
 from ecomlake.landing import READY_MARKER
 from orchestration import identity, marts, pipeline
+from orchestration.dbt import mart_models
 
-MARTS = ("marts.customers", "marts.customer_identifiers", "marts.audiences", "marts.customer_attribute_coverage")
+MARTS = mart_models("customers")
 CUSTOMERS_YAML = Path(__file__).parents[2] / "dbt_project/models/marts/customers/_customers__models.yml"
 PAID = "('paid', 'shipped', 'delivered')"
 

@@ -24,10 +24,9 @@ from ecomgen import bad_records, record_hash
 from ecomlake.landing import READY_MARKER
 from ecomlake.pii import KEY_ENV
 from orchestration import erasure, identity, marts, pipeline
+from orchestration.dbt import mart_models
 
 pytestmark = pytest.mark.changes_the_lake
-CUSTOMER_MARTS = ("marts.customers", "marts.customer_identifiers", "marts.audiences",
-                  "marts.customer_attribute_coverage")
 BACKFILLED = ("users", "orders", "clickstream", "service")
 
 
@@ -110,8 +109,7 @@ def test_a_closed_account_leaves_every_layer_and_a_backfill_does_not_bring_it_ba
         erasure.erase_due(grace_days=15)  # still in its cooling-off period
     done = erasure.erase_due(grace_days=0)
     identity.refresh_identity()
-    marts.refresh_marts(CUSTOMER_MARTS)
-    marts.refresh_mart("marts.orders_daily")
+    marts.refresh_marts(mart_models("*"))  # every mart: the DAGs rebuild them all from the new identity map
     erasure.vacuum_lake(retention_hours=0)
     assert holding(cfg, needles) == {}
 
