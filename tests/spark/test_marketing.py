@@ -113,7 +113,7 @@ def test_coupon_holdout_intervals_contain_the_true_lift_as_often_as_95_percent_i
     six would happen 3 % of the time); the generator's own test checks the coverage over thirty."""
     checks = holdout_checks(cfg)
     print(render_holdouts(checks))
-    assert len(checks) == 6 and sum(not c.covered for c in checks) <= 1
+    assert len(checks) == 6 and all(c.measured for c in checks) and sum(not c.covered for c in checks) <= 1
 
 
 def test_the_docs_site_documents_every_marketing_mart_column_with_its_definition_and_unit(marketing_marts, cfg):

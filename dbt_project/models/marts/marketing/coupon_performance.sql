@@ -4,7 +4,8 @@
     service deliberately sent nothing. Sent and held-out members are compared on their paid orders
     and GMV (any channel) within the template's validity from the moment they were sent (or held
     out): the difference of the means, with a 95 % confidence interval (Welch's t, macro welch_margin_95),
-    times the members sent is the incremental figure. -#}
+    times the members sent is the incremental figure. An arm of fewer than var holdout_min_members members
+    gets no interval: four held-out members who happened not to buy have a sample variance of zero. -#}
 with
 
 events as (
@@ -97,10 +98,11 @@ lift as (
     select
         sent.template_id,
         sent.mean_orders - held.mean_orders as orders_lift_per_member,
-        {{ welch_margin_95('sent.var_orders', 'sent.members', 'held.var_orders', 'held.members') }}
-            as orders_lift_margin,
         sent.mean_gmv - held.mean_gmv as gmv_lift_per_member,
-        {{ welch_margin_95('sent.var_gmv', 'sent.members', 'held.var_gmv', 'held.members') }} as gmv_lift_margin
+        case when least(sent.members, held.members) >= {{ var('holdout_min_members') }} then struct(
+            {{ welch_margin_95('sent.var_orders', 'sent.members', 'held.var_orders', 'held.members') }} as orders,
+            {{ welch_margin_95('sent.var_gmv', 'sent.members', 'held.var_gmv', 'held.members') }} as gmv
+        ) end as margin
 
     from arms as sent
     inner join arms as held on held.template_id = sent.template_id and held.arm = 'held_out'
@@ -126,11 +128,11 @@ final as (
         templates.redeemed * templates.face_value_fen as discount_cost_fen,
         coalesce(redemptions.redeeming_gmv_fen, 0) as redeeming_gmv_fen,
         lift.orders_lift_per_member,
-        lift.orders_lift_per_member - lift.orders_lift_margin as orders_lift_low,
-        lift.orders_lift_per_member + lift.orders_lift_margin as orders_lift_high,
+        lift.orders_lift_per_member - lift.margin.orders as orders_lift_low,
+        lift.orders_lift_per_member + lift.margin.orders as orders_lift_high,
         lift.gmv_lift_per_member * templates.issued as incremental_gmv_fen,
-        (lift.gmv_lift_per_member - lift.gmv_lift_margin) * templates.issued as incremental_gmv_low_fen,
-        (lift.gmv_lift_per_member + lift.gmv_lift_margin) * templates.issued as incremental_gmv_high_fen
+        (lift.gmv_lift_per_member - lift.margin.gmv) * templates.issued as incremental_gmv_low_fen,
+        (lift.gmv_lift_per_member + lift.margin.gmv) * templates.issued as incremental_gmv_high_fen
 
     from templates
     left join redemptions on redemptions.template_id = templates.template_id
