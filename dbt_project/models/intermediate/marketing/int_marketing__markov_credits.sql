@@ -77,16 +77,7 @@ credits as (
 
 final as (
 
-    select
-        order_id,
-        order_date,
-        'markov' as attribution_model,
-        touch,
-        credit,
-        credit * gmv_fen as gmv_credit_fen
-
-    from credits
-    where credit != 0
+    {{ attribution_credits('credits', "'markov'") }}
 
 )
 

@@ -63,19 +63,18 @@ unpivoted as (
 
 ),
 
-final as (
+summed as (
 
-    select
-        order_id,
-        order_date,
-        attribution_model,
-        touch,
-        sum(credit) as credit,
-        sum(credit) * max(gmv_fen) as gmv_credit_fen
-
+    -- a touch on a path twice (two landings from one campaign) gets the sum of its positions' credits
+    select order_id, order_date, attribution_model, touch, sum(credit) as credit, max(gmv_fen) as gmv_fen
     from unpivoted
     group by order_id, order_date, attribution_model, touch
-    having sum(credit) != 0
+
+),
+
+final as (
+
+    {{ attribution_credits('summed') }}
 
 )
 

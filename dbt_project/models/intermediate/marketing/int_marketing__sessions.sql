@@ -1,35 +1,13 @@
-{#- The SDK's sessions of people up to the data date, each with its customer and its marketing touch:
-    the campaign whose ad it landed from (the first event's campaign_id), else `direct`. Bots are left
-    out by the clickstream contract's is_bot rule (crawler and script user agents). A session is the
-    SDK's own; one customer on two devices has two sessions in one journey. -#}
+{#- The SDK's sessions of people up to the data date (bots left out, see int_customers__clickstream), each
+    with its customer and its marketing touch: the campaign whose ad it landed from (the first event's
+    campaign_id), else `direct`. A session is the SDK's own; one customer on two devices has two sessions
+    in one journey. -#}
 with
 
 events as (
 
-    select * from {{ ref('stg_clickstream__events') }}
-    where not is_bot and event_date <= {{ as_of_date() }}
-
-),
-
-identifiers as (
-
-    select identifier_type, identifier, customer_key
-    from {{ ref('stg_identity__identifiers') }}
-    where customer_key is not null
-
-),
-
-resolved as (
-
-    select
-        events.*,
-        account.customer_key as account_customer_key,
-        coalesce(visitor.customer_key, device.customer_key) as device_customer_key
-
-    from events
-    {{ join_identifier('account', 'user_id', 'events.user_id') }}
-    {{ join_identifier('visitor', 'anonymous_id', 'events.anonymous_id') }}
-    {{ join_identifier('device', 'device_id', 'events.device_id') }}
+    select * from {{ ref('int_customers__clickstream') }}
+    where session_id is not null
 
 ),
 
@@ -37,8 +15,7 @@ sessions as (
 
     select
         session_id,
-        -- the account logged in wins over the device's visitor id (a shared device's visitor is nobody's)
-        coalesce(max(account_customer_key), max(device_customer_key)) as customer_key,
+        max(customer_key) as customer_key,  -- one per session (int_customers__clickstream)
         min(event_time) as started_at,
         max(event_time) as ended_at,
         min_by(platform, event_time) as platform,
@@ -50,7 +27,7 @@ sessions as (
         count(*) as events,
         count_if(event_name = 'purchase') as purchases
 
-    from resolved
+    from events
     group by session_id
 
 ),
@@ -74,7 +51,6 @@ final as (
         purchases
 
     from sessions
-    where customer_key is not null
 
 )
 
