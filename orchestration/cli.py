@@ -238,19 +238,22 @@ def _identity_lines(steps: dict) -> list[str]:
     ]
 
 
-def _customer_lines(report: dict) -> list[str]:
+def _mart_group_lines(report: dict) -> list[str]:
+    """A group of marts built by one dbt run (:mod:`orchestration.mart_tasks`): rows, dbt nodes, gates; the
+    profiles' attribute coverage when the report has it."""
     steps = report["steps"]
     nodes = steps["marts"]["nodes"]
     checks = [c["expectations"] for c in steps["marts_check"].values()]
-    coverage = steps["coverage"]
-    lowest = sorted(coverage.items(), key=lambda item: item[1])[:3]
-    return [
+    lines = [
         *[f"  {table:<34} {info['rows']:>8} rows" for table, info in report["tables"].items()],
         f"  dbt build: {sum(s in ('success', 'pass') for s in nodes.values())}/{len(nodes)} nodes ok "
         f"(models, tests, unit tests); expectations {_gate_text(*checks)}",
-        f"  {len(coverage)} documented attributes, {sum(c >= 0.9 for c in coverage.values())} with a value for "
-        f"≥ 90% of customers; lowest: " + ", ".join(f"{name} {share:.0%}" for name, share in lowest),
     ]
+    if coverage := steps.get("coverage"):
+        lowest = sorted(coverage.items(), key=lambda item: item[1])[:3]
+        lines.append(f"  {len(coverage)} documented attributes, {sum(c >= 0.9 for c in coverage.values())} with a "
+                     f"value for ≥ 90% of customers; lowest: " + ", ".join(f"{n} {share:.0%}" for n, share in lowest))
+    return lines
 
 
 def _fresh(report: dict, since: datetime | None) -> bool:
@@ -298,8 +301,9 @@ def render_summary(cfg: Settings, reports: dict[str, dict], since: datetime | No
             lines += ["", f"erasure: nothing due ({step['nothing_due']})"]
     if graph := reports.get("identity_graph"):
         lines += [*_heading("identity graph (OneID)", graph, since), *_identity_lines(graph["steps"])]
-    if customers := reports.get("customer_marts"):
-        lines += [*_heading("customer profiles", customers, since), *_customer_lines(customers)]
+    for dag_id, title in (("customer_marts", "customer profiles"), ("marketing_marts", "marketing marts")):
+        if group := reports.get(dag_id):
+            lines += [*_heading(title, group, since), *_mart_group_lines(group)]
     if marts := reports.get("orders_marts"):
         steps = marts["steps"]
         nodes = {**steps["staging"]["nodes"], **steps["mart"]["nodes"]}

@@ -66,8 +66,10 @@ def test_asset_wiring_snapshot(dagbag):
     expected = {"orders_marts.stg_orders__orders": ["staging.stg_orders__orders"],
                 "orders_marts.publish_orders_daily": ["marts.orders_daily"],
                 "identity_graph.publish_identity": ["silver.identity_edges", "silver.identity_map"],
-                "customer_marts.publish_customer_marts": ["marts.audiences", "marts.customer_attribute_coverage",
-                                                          "marts.customer_identifiers", "marts.customers"],
+                "customer_marts.publish_audiences": ["marts.audiences"],
+                "customer_marts.publish_customer_attribute_coverage": ["marts.customer_attribute_coverage"],
+                "customer_marts.publish_customer_identifiers": ["marts.customer_identifiers"],
+                "customer_marts.publish_customers": ["marts.customers"],
                 "marketing_marts.publish_attribution_by_campaign": ["marts.attribution_by_campaign"],
                 "marketing_marts.publish_campaign_performance_daily": ["marts.campaign_performance_daily"],
                 "marketing_marts.publish_gmv_tree_daily": ["marts.gmv_tree_daily"],
@@ -102,7 +104,10 @@ def test_landing_assets_are_watched_for_arrivals(dagbag):
         assert watcher.trigger.filename == source
 
 
-def test_a_new_model_under_marts_marketing_is_a_task_of_its_own_with_no_dag_edit(platform_env, tmp_path, monkeypatch):
+@pytest.mark.parametrize(("group", "dag_id", "sibling"), [("marketing", "marketing_marts", "order_attribution"),
+                                                         ("customers", "customer_marts", "customers")])
+def test_a_new_model_under_marts_is_a_task_of_its_own_with_no_dag_edit(platform_env, tmp_path, monkeypatch, group,
+                                                                        dag_id, sibling):
     import shutil
 
     from airflow.dag_processing.dagbag import DagBag
@@ -111,13 +116,13 @@ def test_a_new_model_under_marts_marketing_is_a_task_of_its_own_with_no_dag_edit
 
     project = tmp_path / "dbt_project"
     shutil.copytree(orchestration.dbt.PROJECT_DIR / "models", project / "models")
-    (project / "models" / "marts" / "marketing" / "campaign_reach.sql").write_text("select 1 as reach\n")
+    (project / "models" / "marts" / group / "campaign_reach.sql").write_text("select 1 as reach\n")
     monkeypatch.setattr(orchestration.dbt, "PROJECT_DIR", project)
     dags = tmp_path / "dags"
     dags.mkdir()
-    shutil.copy(DAGS_FOLDER / "marketing_marts.py", dags)
-    dag = DagBag(dag_folder=str(dags)).dags["marketing_marts"]
-    assert dag.get_task("gate_campaign_reach").upstream_task_ids == {"build_marketing_marts"}
+    shutil.copy(DAGS_FOLDER / f"{dag_id}.py", dags)
+    dag = DagBag(dag_folder=str(dags)).dags[dag_id]
+    assert dag.get_task("gate_campaign_reach").upstream_task_ids == {f"build_{dag_id}"}
     publish = dag.get_task("publish_campaign_reach")
     assert [asset.name for asset in publish.outlets] == ["marts.campaign_reach"]
-    assert "gate_campaign_reach" in dag.get_task("publish_order_attribution").upstream_task_ids
+    assert "gate_campaign_reach" in dag.get_task(f"publish_{sibling}").upstream_task_ids
