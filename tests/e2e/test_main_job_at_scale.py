@@ -1,0 +1,42 @@
+"""The main job at scale 0.1 (two days of the ten sources: about 50k accounts and 500k clickstream events a day),
+as a user runs it, scored against the generator's truth like the test lake at demo scale (tests/spark/test_identity.py,
+tests/spark/test_marketing.py): OneID and the data-driven attribution. Long (two scale-0.1 days through every DAG,
+≈35 min): `make test-long` and `make test-all` run it, CI does not. The OneID test fails today on recall
+(2026-11-27: pairwise precision 0.9970, recall 0.9757): the README's "Measured here" says where the misses are."""
+
+import sys
+from collections.abc import Iterator
+from unittest import mock
+
+import pytest
+
+from ecomgen.attribution_scores import attribution_scores
+from ecomgen.identity_scores import identity_scores
+from ecomlake.config import Settings, load_settings
+
+pytestmark = [pytest.mark.e2e, pytest.mark.long]
+DEMO = [sys.executable, "-m", "ecomgen.cli", "demo", "--scale", "0.1", "--days", "2"]
+
+
+@pytest.fixture(scope="module")
+def scale_0_1(second_platform_env, run_ok) -> Iterator[Settings]:
+    """The main job's lake, with its environment applied while the tests score it."""
+    run_ok(second_platform_env, DEMO)
+    with mock.patch.dict("os.environ", second_platform_env):
+        yield load_settings()
+
+
+def test_resolution_at_scale_0_1_meets_its_targets_against_the_truth(scale_0_1):
+    scores = identity_scores(scale_0_1)
+    print(f"scale 0.1: {scores.render()}")
+    assert scores.identifiers > 50_000
+    assert scores.pairwise_precision >= 0.995 and scores.pairwise_recall >= 0.98 and scores.b3_f1 >= 0.98
+
+
+def test_the_data_driven_model_ranks_campaigns_as_their_true_effects_at_scale_0_1(scale_0_1):
+    """Issue 10's target: Shapley credit ranks the campaigns with Spearman ≥ 0.9 against the orders each really
+    caused (measured 0.972 on 2026-11-27; last touch 0.579)."""
+    scores = attribution_scores(scale_0_1)
+    print(f"scale 0.1:\n{scores.render()}")
+    assert scores.true_incremental > 500
+    assert scores.of("shapley").spearman >= 0.9
