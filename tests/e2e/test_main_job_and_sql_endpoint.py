@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +13,11 @@ from ecomgen import bad_records, generated_keys
 from ecomgen.truth import listed
 from ecomlake.contracts import all_sources
 from orchestration.cli import MAIN_DAGS
+from orchestration.dbt import mart_models
 
 pytestmark = pytest.mark.e2e
+ATTRIBUTION_MODELS = ("first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based",
+                      "shapley", "markov")
 RUN = [sys.executable, "-m", "ecomgen.cli", "demo", "--start", "2026-09-01", "--days", "1", "--scale", "0.003"]
 
 
@@ -56,6 +60,17 @@ def test_main_job_ingests_every_source_and_its_quarantine_matches_the_truth(runs
         assert report["tables"][f"bronze.{source}"]["rows"] > 0
     assert "marts.orders_daily" in stdout
     assert report["steps"]["orders_marts"]["mart_check"]["expectations"]["passed"] > 0
+
+
+def test_the_summary_scores_every_attribution_model_and_the_holdouts_against_the_truth(runs):
+    """Issue 10: the main job prints each attribution model's Spearman and share error against the campaigns' true
+    effects, and the coupon holdouts' coverage; the marketing marts it scores were published by their DAG."""
+    (stdout, report), *_ = runs
+    for model in ATTRIBUTION_MODELS:
+        assert re.search(rf"^  {model} +-?[0-9.]+ +[0-9.]+ +[0-9.]+$", stdout, re.M), model
+    assert re.search(r"^  \d+ of \d+ templates' 95 % intervals contain the true lift", stdout, re.M)
+    published = report["steps"]["marketing_marts"]["publish"]
+    assert set(published) == set(mart_models("marketing"))
 
 
 def test_second_run_leaves_every_table_as_it_was(runs):
