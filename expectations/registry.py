@@ -18,7 +18,7 @@ from types import ModuleType
 
 import expectations
 from ecomlake.contracts import all_sources
-from expectations import ad_spend, customers, identity, inventory, marketing, orders, payments, service
+from expectations import ad_spend, customers, identity, inventory, marketing, operations, orders, payments, service
 
 # bronze_rules() and silver_rules() return expectations added to the source's bronze and silver suites;
 # cross_checks(spark, silver) returns (name, view, expectations) of rules that span tables, given the source's
@@ -75,6 +75,9 @@ MARTS: dict[str, Callable[[], list]] = {
     "marts.coupon_performance": marketing.coupon_performance_suite,
     "marts.customer_cohorts": marketing.customer_cohorts_suite,
     "marts.ltv_by_acquisition_channel": marketing.ltv_by_acquisition_channel_suite,
+    "marts.deliveries": operations.deliveries_suite,
+    "marts.fulfilment_daily": operations.fulfilment_daily_suite,
+    "marts.service_daily": operations.service_daily_suite,
 }
 
 

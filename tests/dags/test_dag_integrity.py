@@ -77,6 +77,9 @@ def test_asset_wiring_snapshot(dagbag):
                 "marketing_marts.publish_customer_cohorts": ["marts.customer_cohorts"],
                 "marketing_marts.publish_ltv_by_acquisition_channel": ["marts.ltv_by_acquisition_channel"],
                 "marketing_marts.publish_order_attribution": ["marts.order_attribution"],
+                "operations_marts.publish_deliveries": ["marts.deliveries"],
+                "operations_marts.publish_fulfilment_daily": ["marts.fulfilment_daily"],
+                "operations_marts.publish_service_daily": ["marts.service_daily"],
                 "erasure.erase_closed_accounts": ["silver.clickstream_events", "silver.coupon_events",
                                                   "silver.logistics_events", "silver.orders", "silver.payments",
                                                   "silver.service_tickets", "silver.users"]}
@@ -91,6 +94,7 @@ def test_asset_wiring_snapshot(dagbag):
                                            "silver.service_tickets", "silver.users"],
                         "customer_marts": ["silver.coupon_events", "silver.identity_map", "silver.products"],
                         "marketing_marts": ["silver.ad_spend", "silver.identity_map"],
+                        "operations_marts": ["silver.logistics_events", "silver.orders", "silver.service_tickets"],
                         "erasure": ["silver.users"],
                         **{f"ingest_{source}": [f"landing.{source}"] for source in all_sources()}}
 
@@ -105,7 +109,8 @@ def test_landing_assets_are_watched_for_arrivals(dagbag):
 
 
 @pytest.mark.parametrize(("group", "dag_id", "sibling"), [("marketing", "marketing_marts", "order_attribution"),
-                                                         ("customers", "customer_marts", "customers")])
+                                                         ("customers", "customer_marts", "customers"),
+                                                         ("operations", "operations_marts", "deliveries")])
 def test_a_new_model_under_marts_is_a_task_of_its_own_with_no_dag_edit(platform_env, tmp_path, monkeypatch, group,
                                                                         dag_id, sibling):
     import shutil

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -39,6 +42,59 @@ def identity_lake(ten_source_lake, spark) -> dict:
     from orchestration import identity
 
     return identity.refresh_identity()
+
+
+@pytest.fixture(scope="session")
+def duck(cfg) -> Callable:
+    """``duck("silver.orders", ...)``: a DuckDB connection with those tables (``layer.name``) registered as
+    ``layer_name``, read by delta-rs: the second engine the tests reconcile the marts with."""
+    import duckdb
+    from deltalake import DeltaTable
+
+    def connect(*tables: str) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect()
+        for table in tables:
+            layer, name = table.split(".")
+            con.register(f"{layer}_{name}", DeltaTable(cfg.table_location(layer, name)).to_pyarrow_table())
+        return con
+
+    return connect
+
+
+# What a numeric mart column's description must name: its unit.
+UNIT = re.compile(r"(?i)\b(fen|share|ratio|orders?|customers?|visitors?|impressions|clicks|sessions|landings|"
+                  r"members|coupons|claims|weeks|days|yuan|hours|minutes|points|shipments|tickets|answers)\b")
+
+
+@pytest.fixture(scope="session")
+def docs_gaps(cfg) -> Callable:
+    """``docs_gaps(group)``: ``dbt docs generate``, then every column of the group's marts as the catalog reads
+    the tables that has no description, or is numeric and names no unit (empty: all documented)."""
+    from deltalake import DeltaTable
+
+    from orchestration import marts
+    from orchestration.dbt import dbt_state, mart_models
+
+    def gaps(group: str) -> list[str]:
+        if not DeltaTable.is_deltatable(cfg.table_location("marts", "customer_attribute_coverage")):
+            marts.refresh_marts(mart_models("customers"))  # the docs site's customers page reads it
+        marts.generate_docs()
+        site = dbt_state("docs")
+        manifest = json.loads((site / "manifest.json").read_text())
+        catalog = json.loads((site / "catalog.json").read_text())
+        found = []
+        for mart in mart_models(group):
+            node = f"model.ecomlake.{mart.split('.')[1]}"
+            documented = manifest["nodes"][node]["columns"]
+            for column, spec in catalog["nodes"][node]["columns"].items():
+                description = documented.get(column, {}).get("description", "")
+                if not description:
+                    found.append(f"{mart}.{column}: no description")
+                elif spec["type"].lower() in ("bigint", "double", "int", "decimal") and not UNIT.search(description):
+                    found.append(f"{mart}.{column}: no unit in {description!r}")
+        return found
+
+    return gaps
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

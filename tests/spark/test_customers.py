@@ -12,7 +12,6 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 from deltalake import DeltaTable
@@ -32,17 +31,8 @@ def customer_marts(identity_lake, spark) -> dict:
     return marts.refresh_marts(MARTS)
 
 
-def duck(cfg, *tables: str) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with ``tables`` (``layer.name``) registered as ``layer_name``, read by delta-rs."""
-    con = duckdb.connect()
-    for table in tables:
-        layer, name = table.split(".")
-        con.register(f"{layer}_{name}", DeltaTable(cfg.table_location(layer, name)).to_pyarrow_table())
-    return con
-
-
-def test_every_customer_has_the_orders_and_gmv_a_second_engine_finds(customer_marts, cfg):
-    con = duck(cfg, "silver.orders", "silver.users", "silver.identity_map", "marts.customers")
+def test_every_customer_has_the_orders_and_gmv_a_second_engine_finds(customer_marts, cfg, duck):
+    con = duck("silver.orders", "silver.users", "silver.identity_map", "marts.customers")
     expected = con.sql(f"""
         with ids as (select * from silver_identity_map where customer_key is not null),
         open_orders as (select * from silver_orders where not _is_deleted),
@@ -119,18 +109,18 @@ def latest_account_events(cfg) -> dict[str, dict]:
     return latest
 
 
-def consenting_customers(cfg) -> set[str]:
+def consenting_customers(cfg, duck) -> set[str]:
     """Customers all of whose accounts consent, by each account's latest change event."""
     consent = {user: bool(e["after"] and e["after"]["marketing_consent"])
                for user, e in latest_account_events(cfg).items()}
-    accounts = duck(cfg, "silver.identity_map").sql(
+    accounts = duck("silver.identity_map").sql(
         "select identifier, customer_key from silver_identity_map "
         "where identifier_type = 'user_id' and customer_key is not null").fetchall()
     return {key for _, key in accounts} - {key for user, key in accounts if not consent.get(user, False)}
 
 
-def members(cfg) -> dict[str, set[str]]:
-    rows = duck(cfg, "marts.audiences").sql("select audience, customer_key from marts_audiences").fetchall()
+def members(duck) -> dict[str, set[str]]:
+    rows = duck("marts.audiences").sql("select audience, customer_key from marts_audiences").fetchall()
     found: dict[str, set[str]] = {}
     for audience, key in rows:
         found.setdefault(audience, set()).add(key)
@@ -152,35 +142,35 @@ def withdraw_consent(cfg, user_ids: set[str], day: str) -> None:
     (delivery / READY_MARKER).write_text("{}")
 
 
-def keys(cfg) -> dict[tuple[str, str], str | None]:
-    rows = duck(cfg, "silver.identity_map").sql(
+def keys(duck) -> dict[tuple[str, str], str | None]:
+    rows = duck("silver.identity_map").sql(
         "select identifier_type, identifier, customer_key from silver_identity_map").fetchall()
     return {(kind, value): key for kind, value, key in rows}
 
 
 def test_audiences_hold_only_consenting_customers_and_a_withdrawal_leaves_on_the_next_run(customer_marts, cfg,
-                                                                                         lake_days):
+                                                                                         lake_days, duck):
     """Also: the identity graph rebuilt after a change that adds no evidence gives everyone the same key."""
-    consenting, audiences = consenting_customers(cfg), members(cfg)
+    consenting, audiences = consenting_customers(cfg, duck), members(duck)
     everyone = set().union(*audiences.values())
     assert everyone and everyone <= consenting
     assert "new_buyers" in audiences  # two days of data: every buyer is new
 
     leaver = sorted(audiences["new_buyers"])[0]
-    accounts = {r[0] for r in duck(cfg, "silver.identity_map").sql(
+    accounts = {r[0] for r in duck("silver.identity_map").sql(
         f"select identifier from silver_identity_map where identifier_type = 'user_id' and customer_key = '{leaver}'"
     ).fetchall()}
-    keys_before = keys(cfg)
+    keys_before = keys(duck)
     withdraw_consent(cfg, accounts, (lake_days[-1] + timedelta(days=1)).isoformat())
     pipeline.ingest_and_build("users")
     identity.refresh_identity()
     marts.refresh_marts(MARTS)
-    assert keys(cfg) == keys_before
+    assert keys(duck) == keys_before
 
-    after = members(cfg)
+    after = members(duck)
     assert all(leaver not in keys for keys in after.values())
     assert after["new_buyers"] == audiences["new_buyers"] - {leaver}
-    profile = duck(cfg, "marts.customers").sql(
+    profile = duck("marts.customers").sql(
         f"select marketing_consent from marts_customers where customer_key = '{leaver}'").fetchall()
     assert profile == [(False,)]
 

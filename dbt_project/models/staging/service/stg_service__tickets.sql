@@ -18,7 +18,10 @@ renamed as (
         nps_score,
         opened_at,
         to_date(opened_at) as opened_date,
+        first_response_at,
+        unix_seconds(first_response_at) - unix_seconds(opened_at) as first_response_seconds,
         first_response_minutes,
+        resolved_at,
         resolution_hours
 
     from source

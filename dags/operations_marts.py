@@ -1,0 +1,42 @@
+"""
+### Operations marts: carriers' events and service tickets → every model in `dbt_project/models/marts/operations/`
+
+`marts.deliveries` (one row per shipment), `marts.fulfilment_daily` (on time, within 48 hours, returns by
+carrier) and `marts.service_daily` (first response, resolution, NPS).
+
+Runs whenever {triggers} is updated. One dbt build makes the staging models and
+every operations mart in its candidate, with every dbt test and unit test;
+Great Expectations gates each candidate; only when every gate passed is each
+mart published, in one Delta commit each (`orchestration/mart_tasks.py`: a new
+model file in that folder is a new gate and publish task here).
+
+**When this fails**: `DbtError` names the model or test — reproduce with
+`make dbt ARGS="build --select +fulfilment_daily"`. `QualityGateError` names
+the mart and the expectation. The published marts are untouched either way.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import AssetAny, dag
+
+from orchestration.assets import table_asset
+from orchestration.dag_settings import dag_settings
+from orchestration.dbt import mart_models
+from orchestration.mart_tasks import wap_mart_tasks
+
+MARTS = mart_models("operations")
+TRIGGERS = ("silver.logistics_events", "silver.service_tickets", "silver.orders")
+
+
+@dag(
+    dag_id="operations_marts",
+    schedule=AssetAny(*[table_asset(t) for t in TRIGGERS]),
+    tags=["operations", "logistics", "service", "dbt", "marts"],
+    doc_md=__doc__.format(triggers=", ".join(f"`{t}`" for t in TRIGGERS)),
+    **dag_settings(),
+)
+def operations_marts():
+    wap_mart_tasks("operations_marts", MARTS)
+
+
+operations_marts()

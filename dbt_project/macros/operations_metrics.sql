@@ -1,0 +1,21 @@
+{#- Operations metrics, defined once (documented in _operations_metrics.yml). -#}
+
+{% macro decided_by(arrived_at, deadline, observed_until) -%}
+    {#- Did it arrive by the deadline: true or false once it arrived, false once the deadline passed
+        without it (as far as the data reaches), null while that is still open. -#}
+    case
+        when {{ arrived_at }} is not null then {{ arrived_at }} <= {{ deadline }}
+        when {{ observed_until }} > {{ deadline }} then false
+    end
+{%- endmacro %}
+
+{% macro share_true(flag) -%}
+    {#- Share of rows where the flag is true, of those where it is decided (not null). -#}
+    try_divide(cast(count_if({{ flag }}) as double), count({{ flag }}))
+{%- endmacro %}
+
+{% macro nps(score) -%}
+    {#- Net promoter score: per cent of promoters (9-10) minus per cent of detractors (0-6) among the
+        answers; null without answers. -#}
+    try_divide(100D * (count_if({{ score }} >= 9) - count_if({{ score }} <= 6)), count({{ score }}))
+{%- endmacro %}

@@ -1,0 +1,43 @@
+"""Operations marts: deliveries, fulfilment and service figures stay within what they can be."""
+
+from __future__ import annotations
+
+import great_expectations.expectations as gxe
+
+from expectations.gate import CRITICAL
+
+
+def _shares(*columns: str) -> list:
+    return [gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=1, severity=CRITICAL) for c in columns]
+
+
+def deliveries_suite() -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeUnique(column="shipment_id", severity=CRITICAL),
+        gxe.ExpectColumnValuesToNotBeNull(column="order_id", severity=CRITICAL),
+        # A parcel is delivered after its order: a negative duration is a clock or join error.
+        gxe.ExpectColumnValuesToBeBetween(column="hours_to_deliver", min_value=0, severity=CRITICAL),
+    ]
+
+
+def fulfilment_daily_suite() -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["order_date", "carrier"], severity=CRITICAL),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="shipments", column_B="delivered", or_equal=True,
+                                                    severity=CRITICAL),
+        *_shares("on_time_share", "within_48h_share", "return_rate"),
+    ]
+
+
+def service_daily_suite() -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["opened_date", "ticket_channel", "ticket_category"],
+                                            severity=CRITICAL),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="tickets", column_B="responded", or_equal=True,
+                                                    severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeBetween(column="nps", min_value=-100, max_value=100, severity=CRITICAL),
+        *_shares("answered_within_2_minutes_share"),
+    ]

@@ -1,0 +1,92 @@
+"""Operations marts on the test lake, reconciled with silver by a second engine (DuckDB over delta-rs): the
+shipments, deliveries and returns the carriers reported, the on-time and 48-hour decisions, and the service
+desk's response times and NPS, each computed here from the raw event times."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from orchestration import marts
+from orchestration.dbt import mart_models
+
+
+@pytest.fixture(scope="module")
+def operations_marts(ten_source_lake, spark) -> dict:
+    return marts.refresh_marts(mart_models("operations"))
+
+
+def rows(con, sql: str) -> dict[tuple, tuple]:
+    """{key columns: figures} of a query whose first two columns are the key."""
+    return {tuple(r[:2]): tuple(r[2:]) for r in con.sql(sql).fetchall()}
+
+
+def same(found: tuple, expected: tuple) -> bool:
+    """Equal figure by figure: numbers to 1e-9, nulls (nothing to measure) as nulls."""
+    return len(found) == len(expected) and all(
+        (f is None) == (e is None) and (f is None or math.isclose(f, e, rel_tol=1e-9, abs_tol=1e-9))
+        for f, e in zip(found, expected, strict=True))
+
+
+def test_shipments_deliveries_and_returns_per_day_and_carrier_are_the_carriers_events(operations_marts, duck):
+    con = duck("silver.logistics_events", "silver.orders", "marts.fulfilment_daily")
+    expected = rows(con, """
+        with shipments as (
+            select shipment_id, any_value(order_id) as order_id, any_value(carrier) as carrier,
+                   bool_or(event_type = 'delivered') as delivered, bool_or(event_type = 'return_requested') as returned
+            from silver_logistics_events group by shipment_id)
+        select o.order_date, s.carrier, count(*), count(*) filter (where delivered), count(*) filter (where returned)
+        from shipments s join silver_orders o using (order_id)
+        where not o._is_deleted
+        group by all""")
+    found = rows(con, "select order_date, carrier, shipments, delivered, returns from marts_fulfilment_daily")
+    assert found == expected
+    assert sum(v[0] for v in found.values()) > 50 and sum(v[2] for v in found.values()) > 0
+
+
+def test_on_time_and_48_hour_shares_match_the_event_times(operations_marts, duck):
+    """Decided: delivered (by the deadline or not), or not delivered with the latest carrier event past it."""
+    con = duck("silver.logistics_events", "silver.orders", "marts.fulfilment_daily")
+    expected = rows(con, """
+        with observed as (select max(event_time) as until from silver_logistics_events),
+        shipments as (
+            select any_value(order_id) as order_id, any_value(carrier) as carrier, any_value(promised_at) as promised,
+                   min(event_time) filter (where event_type = 'delivered') as delivered
+            from silver_logistics_events group by shipment_id),
+        decided as (
+            select o.order_date, s.carrier,
+                   case when delivered is not null then delivered <= promised
+                        when until > promised then false end as on_time,
+                   case when delivered is not null then delivered <= o.created_at + interval 48 hours
+                        when until > o.created_at + interval 48 hours then false end as within_48h
+            from shipments s join silver_orders o using (order_id), observed
+            where not o._is_deleted)
+        select order_date, carrier, avg(on_time::int), avg(within_48h::int) from decided group by all""")
+    found = rows(con, "select order_date, carrier, on_time_share, within_48h_share from marts_fulfilment_daily")
+    assert found.keys() == expected.keys()
+    assert [k for k in expected if not same(found[k], expected[k])] == []
+    assert any(v[1] is not None and v[1] < 1 for v in found.values())  # some parcels take longer than 48 h
+
+
+def test_service_response_times_and_nps_match_the_tickets(operations_marts, duck):
+    con = duck("silver.service_tickets", "marts.service_daily")
+    key = "cast(opened_at as date), channel || '/' || category"
+    expected = rows(con, f"""
+        select {key}, count(*), count(first_response_at),
+               count(*) filter (where epoch(first_response_at) - epoch(opened_at) <= 120) / count(*),
+               100.0 * (count(*) filter (where nps_score >= 9) - count(*) filter (where nps_score <= 6))
+                   / nullif(count(nps_score), 0),
+               quantile_cont((epoch(first_response_at) - epoch(opened_at)) / 60, 0.9)
+        from silver_service_tickets group by all""")
+    found = rows(con, """
+        select opened_date, ticket_channel || '/' || ticket_category, tickets, responded,
+               answered_within_2_minutes_share, nps, p90_first_response_minutes
+        from marts_service_daily""")
+    assert found.keys() == expected.keys() and len(found) > 5
+    assert [k for k in expected if not same(found[k], expected[k])] == []
+
+
+def test_the_docs_site_documents_every_operations_mart_column_with_its_definition_and_unit(operations_marts,
+                                                                                          docs_gaps):
+    assert docs_gaps("operations") == []
