@@ -93,12 +93,21 @@ def test_attribution_is_scored_against_the_truth_for_every_model(marketing_marts
         assert -1 <= m.spearman <= 1 and 0 <= m.share_error <= 1
 
 
-def test_coupon_holdout_intervals_contain_the_true_lift_as_often_as_95_percent_intervals_do(marketing_marts, cfg):
-    """Six templates of a few dozen members each: a 95 % interval misses now and then (two or more misses of
-    six would happen 3 % of the time); the generator's own test checks the coverage over thirty."""
+def test_coupon_holdouts_get_an_interval_only_with_enough_members_and_it_covers_the_true_lift(marketing_marts,
+                                                                                           cfg, duck):
+    """The test lake's audiences are a few dozen members, its held-out arms a handful: a template gets an interval
+    only when both arms have at least `holdout_min_members` (10) members, counted here from silver's events. Where
+    it has one, a 95 % interval misses now and then (at most one miss is asserted); the generator's test checks
+    the coverage over thirty templates, the scale-0.1 test on the main job's lake."""
+    arms = duck("silver.coupon_events").sql("""
+        select template_id, count(*) filter (where event_type = 'issued') as sent,
+               count(*) filter (where event_type = 'held_out') as held_out
+        from silver_coupon_events group by template_id""").fetchall()
+    measurable = {template for template, sent, held_out in arms if min(sent, held_out) >= 10}
     checks = holdout_checks(cfg)
     print(render_holdouts(checks))
-    assert len(checks) == 6 and all(c.measured for c in checks) and sum(not c.covered for c in checks) <= 1
+    assert {c.template_id for c in checks if c.measured} == measurable
+    assert sum(c.measured and not c.covered for c in checks) <= 1
 
 
 def test_the_docs_site_documents_every_marketing_mart_column_with_its_definition_and_unit(marketing_marts, docs_gaps):
