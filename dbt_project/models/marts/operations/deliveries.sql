@@ -48,7 +48,7 @@ final as (
         shipments.picked_up_at,
         shipments.promised_at,
         shipments.delivered_at,
-        (unix_seconds(shipments.delivered_at) - unix_seconds(orders.ordered_at)) / 3600D as hours_to_deliver,
+        (unix_millis(shipments.delivered_at) - unix_millis(orders.ordered_at)) / 3600000D as hours_to_deliver,
         {{ decided_by('shipments.delivered_at', 'shipments.promised_at', 'observed.observed_until') }}
             as is_on_time,
         {{ decided_by('shipments.delivered_at', 'orders.ordered_at + interval 48 hours', 'observed.observed_until') }}

@@ -19,7 +19,7 @@ renamed as (
         opened_at,
         to_date(opened_at) as opened_date,
         first_response_at,
-        unix_seconds(first_response_at) - unix_seconds(opened_at) as first_response_seconds,
+        (unix_millis(first_response_at) - unix_millis(opened_at)) / 1000D as first_response_seconds,
         first_response_minutes,
         resolved_at,
         resolution_hours
