@@ -1,6 +1,7 @@
 """
-### Operations marts: carriers' events and service tickets → every model in `dbt_project/models/marts/operations/`
+### Operations marts: orders, browsing, carriers and service → every model in `dbt_project/models/marts/operations/`
 
+`marts.product_performance_daily` (views, orders, units, GMV, margin, returns per SKU),
 `marts.deliveries` (one row per shipment), `marts.fulfilment_daily` (on time, within 48 hours, returns by
 carrier) and `marts.service_daily` (first response, resolution, NPS).
 
@@ -25,7 +26,8 @@ from orchestration.dbt import mart_models
 from orchestration.mart_tasks import wap_mart_tasks
 
 MARTS = mart_models("operations")
-TRIGGERS = ("silver.logistics_events", "silver.service_tickets", "silver.orders")
+TRIGGERS = ("silver.logistics_events", "silver.service_tickets", "silver.orders", "silver.clickstream_events",
+            "silver.products")
 
 
 @dag(

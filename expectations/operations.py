@@ -41,3 +41,15 @@ def service_daily_suite() -> list:
         gxe.ExpectColumnValuesToBeBetween(column="nps", min_value=-100, max_value=100, severity=CRITICAL),
         *_shares("answered_within_2_minutes_share"),
     ]
+
+
+def product_performance_daily_suite() -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["activity_date", "sku_id"], severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeBetween(column="units", min_value=0, severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeBetween(column="gmv_fen", min_value=0, severity=CRITICAL),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="units", column_B="returned_units", or_equal=True,
+                                                    severity=CRITICAL),
+        *_shares("return_rate"),
+    ]

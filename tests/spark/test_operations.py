@@ -87,6 +87,23 @@ def test_service_response_times_and_nps_match_the_tickets(operations_marts, duck
     assert [k for k in expected if not same(found[k], expected[k])] == []
 
 
+def test_product_gmv_adds_up_to_the_paid_orders_of_each_day_and_units_to_their_lines(operations_marts, duck):
+    """The SKUs' GMV of a day is the paid orders' totals (discounts spread over the lines lose nothing), and
+    each SKU's units are the quantities on its paid order lines, exploded here from silver's nested items."""
+    con = duck("silver.orders", "marts.product_performance_daily")
+    paid = "from silver_orders where is_paid and not _is_deleted"
+    totals = dict(con.sql(f"select order_date, sum(total_fen) {paid} group by all").fetchall())
+    gmv = dict(con.sql("select activity_date, sum(gmv_fen) from marts_product_performance_daily "
+                       "group by all having sum(units) > 0").fetchall())
+    assert gmv.keys() == totals.keys() and len(totals) >= 2
+    assert all(math.isclose(gmv[day], totals[day], rel_tol=1e-12) for day in totals)
+    units = rows(con, f"""
+        with lines as (select order_date, unnest(items) as line {paid})
+        select order_date, line.sku_id, sum(line.quantity) from lines group by all""")
+    found = rows(con, "select activity_date, sku_id, units from marts_product_performance_daily where units > 0")
+    assert found == units
+
+
 def test_the_docs_site_documents_every_operations_mart_column_with_its_definition_and_unit(operations_marts,
                                                                                           docs_gaps):
     assert docs_gaps("operations") == []

@@ -1,5 +1,5 @@
-{#- What each converting order is worth to the shop: its GMV, its cost of goods (each line's quantity at
-    the unit cost of its SKU's catalog version valid when the order was placed), the gross margin, and
+{#- What each converting order is worth to the shop: its GMV, its cost of goods (its lines', at the catalog's
+    cost when it was placed: int_products__order_lines), the gross margin, and
     whether it is its customer's first paid order ever (a new customer, in any channel). -#}
 with
 
@@ -10,28 +10,11 @@ orders as (
 
 ),
 
-lines as (
-
-    select * from {{ ref('stg_orders__order_lines') }}
-
-),
-
-versions as (
-
-    select * from {{ ref('stg_products__sku_versions') }}
-
-),
-
 costs as (
 
-    select orders.order_id, sum(lines.quantity * versions.cost_fen) as cogs_fen
-    from orders
-    inner join lines on lines.order_id = orders.order_id
-    inner join versions
-        on versions.sku_id = lines.sku_id
-        and versions.valid_from <= orders.ordered_at
-        and (versions.valid_to is null or orders.ordered_at < versions.valid_to)
-    group by orders.order_id
+    select order_id, sum(cogs_fen) as cogs_fen
+    from {{ ref('int_products__order_lines') }}
+    group by order_id
 
 ),
 
