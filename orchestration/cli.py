@@ -252,7 +252,7 @@ def _mart_group_lines(report: dict) -> list[str]:
         f"  dbt build: {sum(s in ('success', 'pass') for s in nodes.values())}/{len(nodes)} nodes ok "
         f"(models, tests, unit tests); expectations {_gate_text(*checks)}",
     ]
-    if coverage := steps.get("coverage"):
+    if coverage := steps.get("attribute_coverage"):
         lowest = sorted(coverage.items(), key=lambda item: item[1])[:3]
         lines.append(f"  {len(coverage)} documented attributes, {sum(c >= 0.9 for c in coverage.values())} with a "
                      f"value for ≥ 90% of customers; lowest: " + ", ".join(f"{n} {share:.0%}" for n, share in lowest))
