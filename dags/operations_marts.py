@@ -1,7 +1,9 @@
 """
-### Operations marts: orders, browsing, carriers and service → every model in `dbt_project/models/marts/operations/`
+### Operations marts: orders, browsing, stock, carriers, tickets → every model in `dbt_project/models/marts/operations/`
 
 `marts.product_performance_daily` (views, orders, units, GMV, margin, returns per SKU),
+`marts.inventory_daily` (stock and stockouts per warehouse and SKU, days without a count marked),
+`marts.inventory_turnover_daily` (sell-through, days of inventory, turnover days per SKU),
 `marts.deliveries` (one row per shipment), `marts.fulfilment_daily` (on time, within 48 hours, returns by
 carrier) and `marts.service_daily` (first response, resolution, NPS).
 
@@ -27,7 +29,7 @@ from orchestration.mart_tasks import wap_mart_tasks
 
 MARTS = mart_models("operations")
 TRIGGERS = ("silver.logistics_events", "silver.service_tickets", "silver.orders", "silver.clickstream_events",
-            "silver.products")
+            "silver.products", "silver.inventory")
 
 
 @dag(

@@ -53,3 +53,27 @@ def product_performance_daily_suite() -> list:
                                                     severity=CRITICAL),
         *_shares("return_rate"),
     ]
+
+
+def inventory_daily_suite() -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["snapshot_date", "warehouse_id", "sku_id"],
+                                            severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeInSet(column="snapshot_status", value_set=["counted", "no_file", "not_in_file"],
+                                        severity=CRITICAL),
+        # Silver quarantines negative counts: one here means a count bypassed the gate.
+        gxe.ExpectColumnValuesToBeBetween(column="on_hand_units", min_value=0, severity=CRITICAL),
+        gxe.ExpectColumnValuesToNotBeNull(column="last_counted_date", severity=CRITICAL),
+        *_shares("stockout_rate"),
+    ]
+
+
+def inventory_turnover_daily_suite() -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["snapshot_date", "sku_id"], severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeBetween(column="units_sold", min_value=0, severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeBetween(column="turnover_days", min_value=0, severity=CRITICAL),
+        *_shares("sell_through"),
+    ]

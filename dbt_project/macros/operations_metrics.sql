@@ -9,9 +9,21 @@
     end
 {%- endmacro %}
 
-{% macro share_true(flag) -%}
-    {#- Share of rows where the flag is true, of those where it is decided (not null). -#}
-    try_divide(cast(count_if({{ flag }}) as double), count({{ flag }}))
+{% macro share_true(flag, over='') -%}
+    {#- Share of rows where the flag is true, of those where it is decided (not null); over a window
+        when ``over`` names one (e.g. ``over trailing``). -#}
+    try_divide(cast(count_if({{ flag }}) {{ over }} as double), count({{ flag }}) {{ over }})
+{%- endmacro %}
+
+{% macro days_of_cover(stock_units, daily_units) -%}
+    {#- How many days the stock lasts at a daily rate of sale; null while nothing sells. -#}
+    try_divide(cast({{ stock_units }} as double), {{ daily_units }})
+{%- endmacro %}
+
+{% macro turnover_days(stock_units, units_sold, window) -%}
+    {#- Inventory turnover in days over a window: the average stock over the average daily sales
+        (days of cover of the window's average stock). -#}
+    {{ days_of_cover('avg(' ~ stock_units ~ ') over ' ~ window, 'avg(' ~ units_sold ~ ') over ' ~ window) }}
 {%- endmacro %}
 
 {% macro nps(score) -%}

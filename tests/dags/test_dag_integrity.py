@@ -79,6 +79,8 @@ def test_asset_wiring_snapshot(dagbag):
                 "marketing_marts.publish_order_attribution": ["marts.order_attribution"],
                 "operations_marts.publish_deliveries": ["marts.deliveries"],
                 "operations_marts.publish_fulfilment_daily": ["marts.fulfilment_daily"],
+                "operations_marts.publish_inventory_daily": ["marts.inventory_daily"],
+                "operations_marts.publish_inventory_turnover_daily": ["marts.inventory_turnover_daily"],
                 "operations_marts.publish_product_performance_daily": ["marts.product_performance_daily"],
                 "operations_marts.publish_service_daily": ["marts.service_daily"],
                 "erasure.erase_closed_accounts": ["silver.clickstream_events", "silver.coupon_events",
@@ -95,8 +97,9 @@ def test_asset_wiring_snapshot(dagbag):
                                            "silver.service_tickets", "silver.users"],
                         "customer_marts": ["silver.coupon_events", "silver.identity_map", "silver.products"],
                         "marketing_marts": ["silver.ad_spend", "silver.identity_map"],
-                        "operations_marts": ["silver.clickstream_events", "silver.logistics_events", "silver.orders",
-                                             "silver.products", "silver.service_tickets"],
+                        "operations_marts": ["silver.clickstream_events", "silver.inventory",
+                                             "silver.logistics_events", "silver.orders", "silver.products",
+                                             "silver.service_tickets"],
                         "erasure": ["silver.users"],
                         **{f"ingest_{source}": [f"landing.{source}"] for source in all_sources()}}
 

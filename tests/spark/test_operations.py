@@ -5,9 +5,11 @@ desk's response times and NPS, each computed here from the raw event times."""
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import pytest
 
+import ecomgen
 from orchestration import marts
 from orchestration.dbt import mart_models
 
@@ -102,6 +104,62 @@ def test_product_gmv_adds_up_to_the_paid_orders_of_each_day_and_units_to_their_l
         select order_date, line.sku_id, sum(line.quantity) from lines group by all""")
     found = rows(con, "select activity_date, sku_id, units from marts_product_performance_daily where units > 0")
     assert found == units
+
+
+def test_inventory_rows_are_silvers_counts_plus_every_day_without_one_marked_as_the_warehouses_sent_them(
+        operations_marts, duck, cfg):
+    """Counted rows are silver's rows; every other day of a stocked SKU, from its first count to the last
+    snapshot day, is a marked row: no_file exactly where the generator's truth says the warehouse sent
+    nothing, not_in_file where its file's row for the SKU was held back (a negative count)."""
+    con = duck("silver.inventory", "marts.inventory_daily")
+    silver = con.sql("select snapshot_date, warehouse_id, sku_id, on_hand, coalesce(reserved, 0) "
+                     "from silver_inventory").fetchall()
+    counted = con.sql("select snapshot_date, warehouse_id, sku_id, on_hand_units, reserved_units "
+                      "from marts_inventory_daily where snapshot_status = 'counted'").fetchall()
+    assert sorted(counted) == sorted(silver) and len(silver) > 100
+    uncounted = set(con.sql("""
+        with pairs as (select warehouse_id, sku_id, min(snapshot_date) as first from silver_inventory group by all),
+        days as (select unnest(generate_series(min(snapshot_date), max(snapshot_date), interval 1 day))::date as day
+                 from silver_inventory)
+        select day, warehouse_id, sku_id from pairs join days on day >= first
+        except select snapshot_date, warehouse_id, sku_id from silver_inventory""").fetchall())
+    marked = {r[:3]: r[3] for r in con.sql("select snapshot_date, warehouse_id, sku_id, snapshot_status "
+                                           "from marts_inventory_daily where snapshot_status != 'counted'").fetchall()}
+    assert marked.keys() == uncounted
+    first_file = dict(con.sql("select warehouse_id, min(snapshot_date) from silver_inventory group by all").fetchall())
+    sent_nothing = {(date.fromisoformat(m["day"]), w) for m in ecomgen.manifests(cfg, "inventory")
+                    for w in m["missing_warehouses"] if date.fromisoformat(m["day"]) > first_file[w]}
+    assert {k[:2] for k, status in marked.items() if status == "no_file"} == sent_nothing and sent_nothing
+    assert "not_in_file" in marked.values()
+
+
+def test_stock_across_warehouses_and_turnover_follow_the_counts_and_the_paid_orders(operations_marts, duck):
+    """Per SKU and day: each warehouse's count or, on a day without one, its last; units on paid orders;
+    turnover as the trailing 30 days' average stock over their average daily units sold."""
+    con = duck("silver.inventory", "silver.orders", "marts.inventory_turnover_daily")
+    expected = rows(con, """
+        with days as (select unnest(generate_series(min(snapshot_date), max(snapshot_date), interval 1 day))::date
+                      as day from silver_inventory),
+        pairs as (select warehouse_id, sku_id, min(snapshot_date) as first from silver_inventory group by all),
+        stock as (
+            select day, p.sku_id,
+                   (select on_hand from silver_inventory i where i.warehouse_id = p.warehouse_id
+                    and i.sku_id = p.sku_id and i.snapshot_date <= day order by snapshot_date desc limit 1) as on_hand
+            from pairs p join days on day >= first),
+        network as (select day, sku_id, sum(on_hand) as on_hand from stock group by all),
+        lines as (select order_date, unnest(items) as line from silver_orders where is_paid and not _is_deleted),
+        sold as (select order_date, line.sku_id as sku_id, sum(line.quantity) as units from lines group by all),
+        daily as (select n.day, n.sku_id, n.on_hand, coalesce(s.units, 0) as units
+                  from network n left join sold s on s.order_date = n.day and s.sku_id = n.sku_id)
+        select day, sku_id, on_hand, units,
+               avg(on_hand) over w / nullif(avg(units) over w, 0)
+        from daily
+        window w as (partition by sku_id order by day rows between 29 preceding and current row)""")
+    found = rows(con, "select snapshot_date, sku_id, on_hand_units, units_sold, turnover_days "
+                      "from marts_inventory_turnover_daily")
+    assert found.keys() == expected.keys()
+    assert [k for k in expected if not same(found[k], expected[k])] == []
+    assert sum(v[1] for v in found.values()) > 0 and any(v[2] is not None for v in found.values())
 
 
 def test_the_docs_site_documents_every_operations_mart_column_with_its_definition_and_unit(operations_marts,
