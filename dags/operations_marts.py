@@ -2,6 +2,7 @@
 ### Operations marts: orders, browsing, stock, carriers, tickets → every model in `dbt_project/models/marts/operations/`
 
 `marts.product_performance_daily` (views, orders, units, GMV, margin, returns per SKU),
+`marts.product_groups_daily` (the same by category, brand and role, with the hot items' share of GMV),
 `marts.inventory_daily` (stock and stockouts per warehouse and SKU, days without a count marked),
 `marts.inventory_turnover_daily` (sell-through, days of inventory, turnover days per SKU),
 `marts.deliveries` (one row per shipment), `marts.fulfilment_daily` (on time, within 48 hours, returns by

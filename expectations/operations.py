@@ -77,3 +77,16 @@ def inventory_turnover_daily_suite() -> list:
         gxe.ExpectColumnValuesToBeBetween(column="turnover_days", min_value=0, severity=CRITICAL),
         *_shares("sell_through"),
     ]
+
+
+def product_groups_daily_suite() -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["activity_date", "group_kind", "group_name"],
+                                            severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeInSet(column="group_kind", value_set=["category", "brand", "role"],
+                                        severity=CRITICAL),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="skus_sold", column_B="hot_items", or_equal=True,
+                                                    severity=CRITICAL),
+        *_shares("gmv_share", "hot_item_gmv_share", "return_rate"),
+    ]

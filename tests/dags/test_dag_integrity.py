@@ -81,6 +81,7 @@ def test_asset_wiring_snapshot(dagbag):
                 "operations_marts.publish_fulfilment_daily": ["marts.fulfilment_daily"],
                 "operations_marts.publish_inventory_daily": ["marts.inventory_daily"],
                 "operations_marts.publish_inventory_turnover_daily": ["marts.inventory_turnover_daily"],
+                "operations_marts.publish_product_groups_daily": ["marts.product_groups_daily"],
                 "operations_marts.publish_product_performance_daily": ["marts.product_performance_daily"],
                 "operations_marts.publish_service_daily": ["marts.service_daily"],
                 "erasure.erase_closed_accounts": ["silver.clickstream_events", "silver.coupon_events",

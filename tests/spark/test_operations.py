@@ -106,6 +106,39 @@ def test_product_gmv_adds_up_to_the_paid_orders_of_each_day_and_units_to_their_l
     assert found == units
 
 
+def test_each_kind_of_product_group_splits_the_days_gmv_and_the_hot_items_are_the_top_tenth_of_skus_sold(
+        operations_marts, duck):
+    """Per day and category, brand or role (the SKU's current catalog version): GMV of the paid order lines
+    with each order's discount spread by line value, and the share of it from the day's top 10 % of sold SKUs
+    by GMV, all from silver's orders and catalog."""
+    con = duck("silver.orders", "silver.products", "marts.product_groups_daily")
+    found = {r[:3]: r[3:] for r in con.sql("select activity_date, group_kind, group_name, gmv_fen, gmv_share, "
+                                            "hot_item_gmv_share from marts_product_groups_daily").fetchall()}
+    expected = {}
+    for kind, column in (("category", "category_l1"), ("brand", "brand"), ("role", "role")):
+        expected |= {r[:3]: r[3:] for r in con.sql(f"""
+            with lines as (select order_id, order_date, total_fen, unnest(items) as line
+                           from silver_orders where is_paid and not _is_deleted),
+            gmv as (select order_date, line.sku_id as sku_id,
+                           line.quantity * line.unit_price_fen * total_fen
+                               / sum(line.quantity * line.unit_price_fen) over (partition by order_id) as fen
+                    from lines),
+            skus as (select order_date, sku_id, sum(fen) as fen from gmv group by all having sum(fen) > 0),
+            ranked as (select *, row_number() over (partition by order_date order by fen desc, sku_id)
+                                 <= ceil(0.1 * count(*) over (partition by order_date)) as hot from skus),
+            groups as (select order_date, coalesce(p.{column}, 'unknown') as name, sum(fen) as fen,
+                              sum(fen) filter (where hot) as hot_fen
+                       from ranked left join silver_products p on p.sku_id = ranked.sku_id and p.is_current
+                       group by all)
+            select order_date, '{kind}', name, fen, fen / sum(fen) over (partition by order_date),
+                   coalesce(hot_fen, 0) / fen
+            from groups""").fetchall()}
+    sold = {k: v for k, v in found.items() if v[0] > 0}
+    assert sold.keys() == expected.keys() and {k[1] for k in sold} == {"category", "brand", "role"}
+    assert [k for k in expected if not same(sold[k], expected[k])] == []
+    assert any(0 < v[2] < 1 for v in sold.values())  # hot items are not one group's monopoly
+
+
 def test_inventory_rows_are_silvers_counts_plus_every_day_without_one_marked_as_the_warehouses_sent_them(
         operations_marts, duck, cfg):
     """Counted rows are silver's rows; every other day of a stocked SKU, from its first count to the last
