@@ -90,3 +90,13 @@ def product_groups_daily_suite() -> list:
                                                     severity=CRITICAL),
         *_shares("gmv_share", "hot_item_gmv_share", "return_rate"),
     ]
+
+
+def service_nps_by_segment_suite() -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["opened_date", "segment_kind", "segment"], severity=CRITICAL),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="tickets", column_B="answers", or_equal=True,
+                                                    severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeBetween(column="nps", min_value=-100, max_value=100, severity=CRITICAL),
+    ]

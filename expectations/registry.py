@@ -78,6 +78,7 @@ MARTS: dict[str, Callable[[], list]] = {
     "marts.deliveries": operations.deliveries_suite,
     "marts.fulfilment_daily": operations.fulfilment_daily_suite,
     "marts.service_daily": operations.service_daily_suite,
+    "marts.service_nps_by_segment": operations.service_nps_by_segment_suite,
     "marts.product_groups_daily": operations.product_groups_daily_suite,
     "marts.inventory_daily": operations.inventory_daily_suite,
     "marts.inventory_turnover_daily": operations.inventory_turnover_daily_suite,

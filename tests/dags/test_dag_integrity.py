@@ -84,6 +84,7 @@ def test_asset_wiring_snapshot(dagbag):
                 "operations_marts.publish_product_groups_daily": ["marts.product_groups_daily"],
                 "operations_marts.publish_product_performance_daily": ["marts.product_performance_daily"],
                 "operations_marts.publish_service_daily": ["marts.service_daily"],
+                "operations_marts.publish_service_nps_by_segment": ["marts.service_nps_by_segment"],
                 "erasure.erase_closed_accounts": ["silver.clickstream_events", "silver.coupon_events",
                                                   "silver.logistics_events", "silver.orders", "silver.payments",
                                                   "silver.service_tickets", "silver.users"]}
@@ -98,9 +99,9 @@ def test_asset_wiring_snapshot(dagbag):
                                            "silver.service_tickets", "silver.users"],
                         "customer_marts": ["silver.coupon_events", "silver.identity_map", "silver.products"],
                         "marketing_marts": ["silver.ad_spend", "silver.identity_map"],
-                        "operations_marts": ["silver.clickstream_events", "silver.inventory",
-                                             "silver.logistics_events", "silver.orders", "silver.products",
-                                             "silver.service_tickets"],
+                        "operations_marts": ["silver.clickstream_events", "silver.identity_map",
+                                             "silver.inventory", "silver.logistics_events", "silver.orders",
+                                             "silver.products", "silver.service_tickets"],
                         "erasure": ["silver.users"],
                         **{f"ingest_{source}": [f"landing.{source}"] for source in all_sources()}}
 

@@ -106,6 +106,44 @@ def test_product_gmv_adds_up_to_the_paid_orders_of_each_day_and_units_to_their_l
     assert found == units
 
 
+def test_each_segment_kind_adds_up_to_the_days_tickets_and_the_unresolved_are_the_tickets_of_nobody(
+        operations_marts, duck):
+    """Resolved here from silver's identity map: a ticket's customer is its order's (the account's, or a
+    guest's shipping phone), else its contact phone's, else its email's; the hotline (a hub) is nobody's."""
+    con = duck("silver.service_tickets", "silver.orders", "silver.identity_map", "marts.service_nps_by_segment")
+    nps = "100.0 * (count(*) filter (where nps_score >= 9) - count(*) filter (where nps_score <= 6)) " \
+          "/ nullif(count(nps_score), 0)"
+    unresolved = rows(con, f"""
+        with ids as (select * from silver_identity_map where customer_key is not null),
+        orders as (select o.order_id, coalesce(a.customer_key, g.customer_key) as customer_key
+                   from silver_orders o
+                   left join ids a on a.identifier_type = 'user_id' and a.identifier = o.user_id
+                   left join ids g on o.user_id is null and g.identifier_type = 'phone'
+                                      and g.identifier = o.shipping_phone_token
+                   where not o._is_deleted),
+        tickets as (select t.*, coalesce(o.customer_key, p.customer_key, e.customer_key) as customer_key
+                    from silver_service_tickets t
+                    left join orders o using (order_id)
+                    left join ids p on p.identifier_type = 'phone' and p.identifier = t.contact_phone_token
+                    left join ids e on e.identifier_type = 'email' and e.identifier = t.contact_email_token)
+        select cast(opened_at as date), kind, count(*), count(nps_score), {nps}
+        from tickets, (values ('rfm'), ('lifecycle')) kinds(kind)
+        where customer_key is null group by all""")
+    found = rows(con, "select opened_date, segment_kind, tickets, answers, nps from marts_service_nps_by_segment "
+                      "where segment = 'unresolved'")
+    assert found.keys() == unresolved.keys() and unresolved
+    assert [k for k in unresolved if not same(found[k], unresolved[k])] == []
+    days = rows(con, f"select cast(opened_at as date), kind, count(*), count(nps_score), {nps} "
+                     "from silver_service_tickets, (values ('rfm'), ('lifecycle')) kinds(kind) group by all")
+    summed = rows(con, """select opened_date, segment_kind, sum(tickets), sum(answers),
+                                 sum(nps * answers) / nullif(sum(answers), 0)
+                          from marts_service_nps_by_segment group by all""")
+    assert summed.keys() == days.keys()
+    assert [k for k in days if not same(summed[k], days[k])] == []
+    assert con.sql("select count(distinct segment) from marts_service_nps_by_segment "
+                   "where segment_kind = 'lifecycle'").fetchall()[0][0] >= 3
+
+
 def test_each_kind_of_product_group_splits_the_days_gmv_and_the_hot_items_are_the_top_tenth_of_skus_sold(
         operations_marts, duck):
     """Per day and category, brand or role (the SKU's current catalog version): GMV of the paid order lines
