@@ -1,4 +1,5 @@
-{#- One row per shipment: the carrier's events pivoted into times, with the order it carries. What is
+{#- One row per shipment: the carrier's events pivoted into times, with the order it carries and the
+    city (and its tier) it goes to. What is
     not known yet stays null: a parcel still on its way has no delivery time, and whether it will be on
     time or within 48 hours is only decided once it arrives or the deadline has passed by the latest
     carrier event the lake holds (never the clock: a rebuild gives the same answers). -#}
@@ -44,6 +45,8 @@ final as (
         shipments.carrier,
         orders.ordered_at,
         orders.order_date,
+        orders.shipping_city,
+        city_tiers.city_tier,
         shipments.shipped_at,
         shipments.picked_up_at,
         shipments.promised_at,
@@ -61,6 +64,7 @@ final as (
     from shipments
     cross join observed
     left join {{ ref('stg_orders__orders') }} as orders on orders.order_id = shipments.order_id
+    left join {{ ref('city_tiers') }} as city_tiers on city_tiers.city = orders.shipping_city
 
 )
 

@@ -1,4 +1,4 @@
-{#- Per order date and carrier: shipments, deliveries, the shares on time and within 48 hours of the
+{#- Per order date, carrier and the tier of the destination city: shipments, deliveries, the shares on time and within 48 hours of the
     order (of the shipments where that is decided, see deliveries), hours to deliver, returns and the
     return rate. -#}
 with
@@ -15,6 +15,7 @@ final as (
     select
         order_date,
         carrier,
+        city_tier,
         count(*) as shipments,
         count(delivered_at) as delivered,
         {{ share_true('is_on_time') }} as on_time_share,
@@ -25,7 +26,7 @@ final as (
         count_if(is_returned) / count(*) as return_rate
 
     from deliveries
-    group by order_date, carrier
+    group by order_date, carrier, city_tier
 
 )
 

@@ -13,6 +13,8 @@ renamed as (
         user_id,
         device_id,
         shipping_phone_token,
+        shipping_address_token,
+        shipping_city,
         channel,
         status,
         item_quantity,
