@@ -4,14 +4,21 @@ desk's response times and NPS, each computed here from the raw event times."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
+import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 import ecomgen
+from ecomlake import storage
 from orchestration import marts
 from orchestration.dbt import mart_models
+
+CITY_TIERS = Path(__file__).parents[2] / "dbt_project" / "seeds" / "city_tiers.csv"
 
 
 @pytest.fixture(scope="module")
@@ -19,9 +26,15 @@ def operations_marts(ten_source_lake, spark) -> dict:
     return marts.refresh_marts(mart_models("operations"))
 
 
-def rows(con, sql: str) -> dict[tuple, tuple]:
-    """{key columns: figures} of a query whose first two columns are the key."""
-    return {tuple(r[:2]): tuple(r[2:]) for r in con.sql(sql).fetchall()}
+def rows(con, sql: str, key: int = 2) -> dict[tuple, tuple]:
+    """{key columns: figures} of a query whose first ``key`` columns are the key."""
+    return {tuple(r[:key]): tuple(r[key:]) for r in con.sql(sql).fetchall()}
+
+
+def with_tiers(con):
+    """The connection with the city list the marts use (dbt's seed), read by DuckDB from its CSV."""
+    con.sql(f"create table city_tiers as select * from read_csv('{CITY_TIERS}', header = true)")
+    return con
 
 
 def same(found: tuple, expected: tuple) -> bool:
@@ -31,25 +44,43 @@ def same(found: tuple, expected: tuple) -> bool:
         for f, e in zip(found, expected, strict=True))
 
 
-def test_shipments_deliveries_and_returns_per_day_and_carrier_are_the_carriers_events(operations_marts, duck):
-    con = duck("silver.logistics_events", "silver.orders", "marts.fulfilment_daily")
+def test_silver_keeps_the_city_of_each_shipping_address_as_landing_wrote_it(operations_marts, duck, cfg):
+    """The address is a token in silver; its city (the text before 市) is kept, per order as the OMS sent it."""
+    landing, cities = storage.at(cfg.landing_root), {}
+    for path in landing.glob("orders/*/*.jsonl"):
+        for line in landing.read_text(path).splitlines():
+            with contextlib.suppress(ValueError, AttributeError, TypeError):  # malformed lines are quarantined
+                after = json.loads(line)["after"]
+                cities[after["order_id"]] = re.match(r"(.+?)市", after["shipping_address"]).group(1)
+    silver = dict(duck("silver.orders").sql("select order_id, shipping_city from silver_orders "
+                                            "where not _is_deleted").fetchall())
+    common = silver.keys() & cities.keys()
+    assert len(common) > 0.9 * len(silver) > 90 and len(set(silver.values())) > 5
+    assert [o for o in common if silver[o] != cities[o]] == []
+
+
+def test_shipments_deliveries_and_returns_per_day_carrier_and_city_tier_are_the_carriers_events(operations_marts,
+                                                                                               duck):
+    con = with_tiers(duck("silver.logistics_events", "silver.orders", "marts.fulfilment_daily"))
     expected = rows(con, """
         with shipments as (
             select shipment_id, any_value(order_id) as order_id, any_value(carrier) as carrier,
                    bool_or(event_type = 'delivered') as delivered, bool_or(event_type = 'return_requested') as returned
             from silver_logistics_events group by shipment_id)
-        select o.order_date, s.carrier, count(*), count(*) filter (where delivered), count(*) filter (where returned)
-        from shipments s join silver_orders o using (order_id)
+        select o.order_date, s.carrier, t.city_tier, count(*), count(*) filter (where delivered),
+               count(*) filter (where returned)
+        from shipments s join silver_orders o using (order_id) left join city_tiers t on t.city = o.shipping_city
         where not o._is_deleted
-        group by all""")
-    found = rows(con, "select order_date, carrier, shipments, delivered, returns from marts_fulfilment_daily")
-    assert found == expected
+        group by all""", key=3)
+    found = rows(con, "select order_date, carrier, city_tier, shipments, delivered, returns "
+                      "from marts_fulfilment_daily", key=3)
+    assert found == expected and len({k[2] for k in found}) >= 3
     assert sum(v[0] for v in found.values()) > 50 and sum(v[2] for v in found.values()) > 0
 
 
 def test_on_time_and_48_hour_shares_match_the_event_times(operations_marts, duck):
     """Decided: delivered (by the deadline or not), or not delivered with the latest carrier event past it."""
-    con = duck("silver.logistics_events", "silver.orders", "marts.fulfilment_daily")
+    con = with_tiers(duck("silver.logistics_events", "silver.orders", "marts.fulfilment_daily"))
     expected = rows(con, """
         with observed as (select max(event_time) as until from silver_logistics_events),
         shipments as (
@@ -57,15 +88,18 @@ def test_on_time_and_48_hour_shares_match_the_event_times(operations_marts, duck
                    min(event_time) filter (where event_type = 'delivered') as delivered
             from silver_logistics_events group by shipment_id),
         decided as (
-            select o.order_date, s.carrier,
+            select o.order_date, s.carrier, t.city_tier,
                    case when delivered is not null then delivered <= promised
                         when until > promised then false end as on_time,
                    case when delivered is not null then delivered <= o.created_at + interval 48 hours
                         when until > o.created_at + interval 48 hours then false end as within_48h
-            from shipments s join silver_orders o using (order_id), observed
+            from shipments s join silver_orders o using (order_id)
+            left join city_tiers t on t.city = o.shipping_city, observed
             where not o._is_deleted)
-        select order_date, carrier, avg(on_time::int), avg(within_48h::int) from decided group by all""")
-    found = rows(con, "select order_date, carrier, on_time_share, within_48h_share from marts_fulfilment_daily")
+        select order_date, carrier, city_tier, avg(on_time::int), avg(within_48h::int) from decided group by all""",
+        key=3)
+    found = rows(con, "select order_date, carrier, city_tier, on_time_share, within_48h_share "
+                      "from marts_fulfilment_daily", key=3)
     assert found.keys() == expected.keys()
     assert [k for k in expected if not same(found[k], expected[k])] == []
     assert any(v[1] is not None and v[1] < 1 for v in found.values())  # some parcels take longer than 48 h
