@@ -7,7 +7,8 @@
 `marts.inventory_turnover_daily` (sell-through, days of inventory, turnover days per SKU),
 `marts.deliveries` (one row per shipment), `marts.fulfilment_daily` (on time, within 48 hours, returns by
 carrier), `marts.service_daily` (first response, resolution, NPS) and `marts.service_nps_by_segment`
-(NPS by the customers' RFM segment and lifecycle stage).
+(NPS by the customers' RFM segment and lifecycle stage), and the price audit:
+`marts.price_discrimination_findings` with its `marts.price_discrimination_evidence`.
 
 Runs whenever {triggers} is updated. One dbt build makes the staging models and
 every operations mart in its candidate, with every dbt test and unit test;
@@ -31,7 +32,7 @@ from orchestration.mart_tasks import wap_mart_tasks
 
 MARTS = mart_models("operations")
 TRIGGERS = ("silver.logistics_events", "silver.service_tickets", "silver.orders", "silver.clickstream_events",
-            "silver.products", "silver.inventory", "silver.identity_map")
+            "silver.products", "silver.inventory", "silver.identity_map", "silver.users")
 
 
 @dag(

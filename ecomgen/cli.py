@@ -61,6 +61,10 @@ def render_truth(cfg: Settings, reports: dict[str, dict]) -> str:
         lines += ["", "  attribution vs truth (campaigns ranked by credited orders against the orders each alone "
                   "caused):", attribution_scores(cfg).render(), "", "  coupon holdouts vs truth:",
                   render_holdouts(holdout_checks(cfg))]
+    if "operations_marts" in reports:
+        from ecomgen.price_audit_scores import price_audit_scores
+
+        lines += ["", "  price audit vs truth (hours one segment paid more):", price_audit_scores(cfg).render()]
     return "\n".join(lines)
 
 

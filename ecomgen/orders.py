@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from ecomgen import people, promotions
+from ecomgen import people, pricing, promotions
 from ecomgen.model import (
     Day,
     DeliveryFile,
@@ -58,8 +58,6 @@ LEVELS_PERCENT = ((100, 97, 102, 99), (94, 104, 107, 96))
 # Discontinuation: about one SKU in 2000 a day (at least one), until half the catalog is gone; two are
 # gone before the history begins.
 RETIRED_PER_SKUS, RETIRED_BEFORE_START_DAYS = 2_000, 2
-# The pricing episode: on the history's first day, 20:00–21:00 UTC, tier-1 city buyers pay more.
-EPISODE_HOUR, EPISODE_MARKUP, EPISODE_SKUS = 20, 1.15, 25
 
 
 @dataclass(frozen=True)
@@ -181,11 +179,6 @@ def guest(seed: int, scale: float, order_id: str, who: people.Person) -> people.
         else who
 
 
-def _episode_skus(seed: int, scale: float) -> frozenset[str]:
-    rng = random.Random(f"pricing-episode:{seed}")
-    return frozenset(sku_id(rng.randrange(skus(scale))) for _ in range(EPISODE_SKUS))
-
-
 def _brushing(rng: random.Random, day: date, seed: int, scale: float, first_day: date, start: int
               ) -> list[OrderHistory]:
     histories = []
@@ -226,19 +219,20 @@ class Draft:
 def _drafts(day: date, seed: int, scale: float, first_day: date) -> tuple[Draft, ...]:
     """The day's ordinary orders: random account holders (and a few guests) buying at random times."""
     rng = random.Random(f"orders:{seed}:{day.isoformat()}")
-    episode = _episode_skus(seed, scale) if day == first_day else frozenset()
+    day_index = (day - first_day).days
     drafts = []
     for n in range(max(1, int(ORDERS_PER_DAY_AT_SCALE_1 * scale))):
         account = people.active_account(rng, scale)
         who = people.person(seed, people.owner(account))
         created = midnight(day) + timedelta(seconds=rng.randrange(86_400), milliseconds=rng.randrange(1000))
-        items = _items(rng, scale, day, seed, first_day)
-        if created.hour == EPISODE_HOUR and who.city_tier == 1:
-            items = [{**i, "unit_price_fen": int(i["unit_price_fen"] * EPISODE_MARKUP)} if i["sku_id"] in episode
-                     else i for i in items]
-        promotion = sum(i["unit_price_fen"] for i in items) // 10 if rng.random() < PROMOTION_SHARE else 0
+        listed = _items(rng, scale, day, seed, first_day)
+        promoted = rng.random() < PROMOTION_SHARE
         order_id = f"O{day:%Y%m%d}{n:07d}"
         channel, device = rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0], rng.choice(who.devices)
+        items = [{**i, "unit_price_fen": pricing.unit_price_fen(i["unit_price_fen"], int(i["sku_id"][3:]), channel,
+                                                                created, who.city_tier, seed, day_index)}
+                 for i in listed]
+        promotion = sum(i["unit_price_fen"] for i in items) // 10 if promoted else 0
         if (buyer := guest(seed, scale, order_id, who)) is not None:  # their own phone, their first device
             drafts.append(Draft(order_id, None, created, channel, tuple(items), buyer.devices[0],
                                 (buyer.phone, buyer.address), 0))
@@ -392,12 +386,13 @@ def _after(text: str) -> dict:
 
 
 def truth(day: Day) -> dict:
-    """Orders placed on ``day`` by brushing rings, orders the OMS deleted, the pricing episode's prices."""
+    """Orders placed on ``day`` by brushing rings, orders the OMS deleted, the pricing episodes (who paid more
+    for what, when: :mod:`ecomgen.pricing`)."""
     histories = orders_placed_on(day.day, day.seed, day.scale, day.first_day)
-    episode = sorted(_episode_skus(day.seed, day.scale)) if day.day == day.first_day else []
+    catalog = {n: sku_id(n) for n in range(skus(day.scale))}
     return {
         "brushing_orders": sorted(h.order["order_id"] for h in histories if h.is_brushing),
         "deleted_orders": sorted(h.order["order_id"] for h in histories if h.deleted_at),
-        "pricing_episode": {"hour_utc": EPISODE_HOUR, "segment": "city_tier_1", "markup": EPISODE_MARKUP,
-                            "skus": episode} if episode else None,
+        "pricing_episodes": [e.truth(day.seed, day.day, catalog)
+                             for e in pricing.episodes_on((day.day - day.first_day).days)],
     }

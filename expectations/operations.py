@@ -100,3 +100,24 @@ def service_nps_by_segment_suite() -> list:
                                                     severity=CRITICAL),
         gxe.ExpectColumnValuesToBeBetween(column="nps", min_value=-100, max_value=100, severity=CRITICAL),
     ]
+
+
+def price_discrimination_findings_suite() -> list:
+    return [
+        # An empty audit is a result (no discrimination found), not a failure.
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["order_date", "order_hour"], severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeInSet(column="segment_kind", value_set=["city_tier", "member_level"],
+                                        severity=CRITICAL),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="segment_lines", column_B="evidence_lines",
+                                                    or_equal=True, severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeBetween(column="average_markup", min_value=0, severity=CRITICAL),
+        *_shares("marked_up_share", "evidence_share"),
+    ]
+
+
+def price_discrimination_evidence_suite() -> list:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="order_id", severity=CRITICAL),
+        # Evidence is a line that paid more than its reference price.
+        gxe.ExpectColumnValuesToBeBetween(column="markup", min_value=0, strict_min=True, severity=CRITICAL),
+    ]

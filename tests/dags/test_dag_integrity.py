@@ -81,6 +81,8 @@ def test_asset_wiring_snapshot(dagbag):
                 "operations_marts.publish_fulfilment_daily": ["marts.fulfilment_daily"],
                 "operations_marts.publish_inventory_daily": ["marts.inventory_daily"],
                 "operations_marts.publish_inventory_turnover_daily": ["marts.inventory_turnover_daily"],
+                "operations_marts.publish_price_discrimination_evidence": ["marts.price_discrimination_evidence"],
+                "operations_marts.publish_price_discrimination_findings": ["marts.price_discrimination_findings"],
                 "operations_marts.publish_product_groups_daily": ["marts.product_groups_daily"],
                 "operations_marts.publish_product_performance_daily": ["marts.product_performance_daily"],
                 "operations_marts.publish_service_daily": ["marts.service_daily"],
@@ -101,7 +103,7 @@ def test_asset_wiring_snapshot(dagbag):
                         "marketing_marts": ["silver.ad_spend", "silver.identity_map"],
                         "operations_marts": ["silver.clickstream_events", "silver.identity_map",
                                              "silver.inventory", "silver.logistics_events", "silver.orders",
-                                             "silver.products", "silver.service_tickets"],
+                                             "silver.products", "silver.service_tickets", "silver.users"],
                         "erasure": ["silver.users"],
                         **{f"ingest_{source}": [f"landing.{source}"] for source in all_sources()}}
 

@@ -1,7 +1,7 @@
 import json
 from datetime import date, datetime
 
-from ecomgen import orders, people
+from ecomgen import orders, people, pricing
 from ecomgen.model import Day, ms
 from ecomlake.contracts import Reason, load_contract
 
@@ -67,10 +67,30 @@ def test_brushing_rings_share_a_device_and_an_address_and_buy_instantly():
     assert max(len(users) for users in by_device.values()) >= 5  # many accounts, one device
 
 
-def test_the_pricing_episode_charges_tier_1_buyers_more_on_the_first_day_only():
-    first = orders.truth(Day(DAY, 4, 0.05, DAY))["pricing_episode"]
-    assert first["skus"] and first["markup"] > 1
-    assert orders.truth(Day(date(2026, 11, 21), 4, 0.05, DAY))["pricing_episode"] is None
+def test_buyers_pay_the_catalog_price_except_where_a_channel_or_an_episode_says_otherwise():
+    """Every line of an account's ordinary order, priced here from the list price: JD 3 % below it, Douyin's
+    morning subsidy 10 % off, and on each episode's day and hour its tier's buyers pay the markup on its SKUs
+    (the truth names them); nowhere else does a price differ."""
+    seed, scale, first = 4, 0.05, DAY
+    for day_index, tier, hour in ((0, 1, 20), (1, 2, 13)):
+        day = date(2026, 11, 20 + day_index)
+        [episode] = orders.truth(Day(day, seed, scale, first))["pricing_episodes"]
+        assert (episode["segment_kind"], episode["segment"], episode["hour_utc"]) == ("city_tier", str(tier), hour)
+        marked, ends, seen = set(episode["skus"]), pricing.subsidy_ends_hour(seed, day), 0
+        for history in orders.orders_placed_on(day, seed, scale, first):
+            order = history.order
+            if history.is_brushing or history.induced or history.coupon or not order["user_id"]:
+                continue
+            created = datetime.fromisoformat(order["created_at"])
+            tier_of_buyer = people.person(seed, people.owner(int(order["user_id"][1:]))).city_tier
+            for line in order["items"]:
+                price = orders.list_price_fen(int(line["sku_id"][3:]), day, scale)
+                price = price * 97 // 100 if order["channel"] == "jd" else price
+                price = price * 90 // 100 if order["channel"] == "douyin" and created.hour < ends else price
+                if created.hour == hour and tier_of_buyer == tier and line["sku_id"] in marked:
+                    price, seen = int(price * episode["markup"]), seen + 1
+                assert line["unit_price_fen"] == price
+        assert seen >= 3 and 0.2 < len(marked) / orders.skus(scale) < 0.4
 
 
 def test_the_oms_deletes_its_till_check_orders_the_day_they_are_placed():
