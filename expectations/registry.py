@@ -18,7 +18,18 @@ from types import ModuleType
 
 import expectations
 from ecomlake.contracts import all_sources
-from expectations import ad_spend, customers, identity, inventory, marketing, operations, orders, payments, service
+from expectations import (
+    ad_spend,
+    board,
+    customers,
+    identity,
+    inventory,
+    marketing,
+    operations,
+    orders,
+    payments,
+    service,
+)
 
 # bronze_rules() and silver_rules() return expectations added to the source's bronze and silver suites;
 # cross_checks(spark, silver) returns (name, view, expectations) of rules that span tables, given the source's
@@ -78,6 +89,9 @@ MARTS: dict[str, Callable[[], list]] = {
     "marts.deliveries": operations.deliveries_suite,
     "marts.fulfilment_daily": operations.fulfilment_daily_suite,
     "marts.service_daily": operations.service_daily_suite,
+    "marts.board_user_behaviour_daily": board.board_user_behaviour_daily_suite,
+    "marts.board_product_performance_daily": board.board_product_performance_daily_suite,
+    "marts.board_marketing_effect_daily": board.board_marketing_effect_daily_suite,
     "marts.service_nps_by_segment": operations.service_nps_by_segment_suite,
     "marts.product_groups_daily": operations.product_groups_daily_suite,
     "marts.inventory_daily": operations.inventory_daily_suite,

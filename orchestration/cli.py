@@ -47,7 +47,7 @@ SOURCE_DOCS = Path(__file__).resolve().parents[1] / "docs" / "sources.md"
 INGEST_DAGS = tuple(f"ingest_{source}" for source in SOURCE_ORDER)
 # The main job: the DAGs that event-driven mode chains by assets, run here in order.
 MAIN_DAGS = (*INGEST_DAGS, "erasure", "identity_graph", "customer_marts", "marketing_marts", "operations_marts",
-             "orders_marts")
+             "board_marts", "orders_marts")
 
 
 def _services(cfg: Settings) -> list:
@@ -141,8 +141,8 @@ def wait_for_chain(cfg: Settings, landed: datetime, timeout_s: float) -> str:
 
 def _dags_for(sources: list[str]) -> tuple[str, ...]:
     """The ingest DAGs of ``sources`` in delivery order, the erasure when users is one of them, the identity
-    graph, the customer and marketing marts when one of them carries identifiers, then the operations and orders
-    marts (each skips when nothing it reads changed)."""
+    graph, the customer and marketing marts when one of them carries identifiers, then the operations marts,
+    the board on the published marts and the orders marts (each skips when nothing it reads changed)."""
     from spark_jobs.identity.rules import load_rules
 
     carriers = {link.source for link in load_rules().links}
@@ -150,7 +150,7 @@ def _dags_for(sources: list[str]) -> tuple[str, ...]:
     identity = ("identity_graph", "customer_marts", "marketing_marts") if carried else ()
     erasure = ("erasure",) if "users" in sources else ()
     return (*[f"ingest_{s}" for s in SOURCE_ORDER if s in sources], *erasure, *identity, "operations_marts",
-            "orders_marts")
+            "board_marts", "orders_marts")
 
 
 def cmd_backfill(args: argparse.Namespace) -> None:
@@ -305,7 +305,7 @@ def render_summary(cfg: Settings, reports: dict[str, dict], since: datetime | No
     if graph := reports.get("identity_graph"):
         lines += [*_heading("identity graph (OneID)", graph, since), *_identity_lines(graph["steps"])]
     for dag_id, title in (("customer_marts", "customer profiles"), ("marketing_marts", "marketing marts"),
-                          ("operations_marts", "operations marts")):
+                          ("operations_marts", "operations marts"), ("board_marts", "board (BI entry point)")):
         if group := reports.get(dag_id):
             lines += [*_heading(title, group, since), *_mart_group_lines(group)]
     if marts := reports.get("orders_marts"):

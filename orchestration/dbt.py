@@ -40,6 +40,15 @@ def mart_models(group: str) -> tuple[str, ...]:
     return tuple(f"marts.{path.stem}" for path in sorted((PROJECT_DIR / "models" / "marts").glob(f"{group}/*.sql")))
 
 
+def published_inputs(group: str) -> tuple[str, ...]:
+    """``marts.<name>`` for each published mart the group's models read as a dbt source (its
+    ``_published_marts__sources.yml``): what a group built on other groups' published marts is triggered by."""
+    import yaml
+
+    spec = yaml.safe_load((PROJECT_DIR / "models" / "marts" / group / "_published_marts__sources.yml").read_text())
+    return tuple(f"marts.{t['name']}" for source in spec["sources"] for t in source["tables"])
+
+
 def dbt_state(target: str = "target") -> Path:
     """Where dbt writes its artifacts (``target``) or logs, under the data root; ``docs`` holds the docs site."""
     return settings().var_dir / "dbt" / target

@@ -27,7 +27,12 @@
 {%- endmacro %}
 
 {% macro nps(score) -%}
+    {#- Net promoter score of the 0-10 answers in a group (see nps_of_counts). -#}
+    {{ nps_of_counts('count_if(' ~ score ~ ' >= 9)', 'count_if(' ~ score ~ ' <= 6)', 'count(' ~ score ~ ')') }}
+{%- endmacro %}
+
+{% macro nps_of_counts(promoters, detractors, answers) -%}
     {#- Net promoter score: per cent of promoters (9-10) minus per cent of detractors (0-6) among the
         answers; null without answers. -#}
-    try_divide(100D * (count_if({{ score }} >= 9) - count_if({{ score }} <= 6)), count({{ score }}))
+    try_divide(100D * ({{ promoters }} - {{ detractors }}), {{ answers }})
 {%- endmacro %}

@@ -78,6 +78,9 @@ def test_asset_wiring_snapshot(dagbag):
                 "marketing_marts.publish_ltv_by_acquisition_channel": ["marts.ltv_by_acquisition_channel"],
                 "marketing_marts.publish_order_attribution": ["marts.order_attribution"],
                 "operations_marts.publish_deliveries": ["marts.deliveries"],
+                "board_marts.publish_board_marketing_effect_daily": ["marts.board_marketing_effect_daily"],
+                "board_marts.publish_board_product_performance_daily": ["marts.board_product_performance_daily"],
+                "board_marts.publish_board_user_behaviour_daily": ["marts.board_user_behaviour_daily"],
                 "operations_marts.publish_fulfilment_daily": ["marts.fulfilment_daily"],
                 "operations_marts.publish_inventory_daily": ["marts.inventory_daily"],
                 "operations_marts.publish_inventory_turnover_daily": ["marts.inventory_turnover_daily"],
@@ -104,6 +107,10 @@ def test_asset_wiring_snapshot(dagbag):
                         "operations_marts": ["silver.clickstream_events", "silver.identity_map",
                                              "silver.inventory", "silver.logistics_events", "silver.orders",
                                              "silver.products", "silver.service_tickets", "silver.users"],
+                        "board_marts": ["marts.campaign_performance_daily", "marts.deliveries",
+                                        "marts.gmv_tree_daily", "marts.inventory_daily",
+                                        "marts.inventory_turnover_daily", "marts.product_groups_daily",
+                                        "marts.product_performance_daily", "marts.service_daily"],
                         "erasure": ["silver.users"],
                         **{f"ingest_{source}": [f"landing.{source}"] for source in all_sources()}}
 
@@ -119,7 +126,8 @@ def test_landing_assets_are_watched_for_arrivals(dagbag):
 
 @pytest.mark.parametrize(("group", "dag_id", "sibling"), [("marketing", "marketing_marts", "order_attribution"),
                                                          ("customers", "customer_marts", "customers"),
-                                                         ("operations", "operations_marts", "deliveries")])
+                                                         ("operations", "operations_marts", "deliveries"),
+                                                         ("board", "board_marts", "board_marketing_effect_daily")])
 def test_a_new_model_under_marts_is_a_task_of_its_own_with_no_dag_edit(platform_env, tmp_path, monkeypatch, group,
                                                                         dag_id, sibling):
     import shutil

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.e2e
 MART = "marts.orders_daily"
 # Started by these deliveries too, but what this module checks is the ingest and orders chain; paused here,
 # they leave the two cores to it (the main job's test runs them, under Airflow as well).
-NOT_UNDER_TEST = ("identity_graph", "customer_marts", "marketing_marts", "operations_marts")
+NOT_UNDER_TEST = ("identity_graph", "customer_marts", "marketing_marts", "operations_marts", "board_marts")
 
 
 @pytest.fixture(scope="module")

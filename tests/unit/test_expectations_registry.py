@@ -12,8 +12,8 @@ from expectations.registry import DATASETS, MARTS, RegistryError, Rules, mart_su
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = sorted(p.stem for p in CONTRACTS_DIR.glob("*.yaml"))
-RULE_MODULES = {"ad_spend", "customers", "identity", "inventory", "marketing", "operations", "orders", "payments",
-                "service"}
+RULE_MODULES = {"ad_spend", "board", "customers", "identity", "inventory", "marketing", "operations", "orders",
+                "payments", "service"}
 
 
 def module_from(tmp_path: Path, name: str, code: str):

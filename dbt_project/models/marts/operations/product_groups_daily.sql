@@ -54,6 +54,7 @@ final as (
         units,
         gmv_fen,
         try_divide(gmv_fen, sum(gmv_fen) over (partition by activity_date, group_kind)) as gmv_share,
+        hot_item_gmv_fen,
         try_divide(hot_item_gmv_fen, gmv_fen) as hot_item_gmv_share,
         gross_margin_fen,
         returned_units,

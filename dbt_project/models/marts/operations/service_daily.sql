@@ -19,6 +19,7 @@ final as (
         count(first_response_seconds) as responded,
         percentile(first_response_seconds / 60D, 0.5) as median_first_response_minutes,
         percentile(first_response_seconds / 60D, 0.9) as p90_first_response_minutes,
+        count_if(first_response_seconds <= 120) as answered_within_2_minutes,
         count_if(first_response_seconds <= 120) / count(*) as answered_within_2_minutes_share,
         percentile(resolution_hours, 0.5) as median_resolution_hours,
         count(nps_score) as nps_answers,
