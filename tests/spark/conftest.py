@@ -45,6 +45,24 @@ def identity_lake(ten_source_lake, spark) -> dict:
 
 
 @pytest.fixture(scope="session")
+def marketing_marts(identity_lake, spark) -> dict:
+    """The marketing marts built and published once (their module, the board and the docs read them)."""
+    from orchestration import marts
+    from orchestration.dbt import mart_models
+
+    return marts.refresh_marts(mart_models("marketing"))
+
+
+@pytest.fixture(scope="session")
+def operations_marts(identity_lake, spark) -> dict:
+    """The operations marts built and published once (they read the identity graph for service NPS)."""
+    from orchestration import marts
+    from orchestration.dbt import mart_models
+
+    return marts.refresh_marts(mart_models("operations"))
+
+
+@pytest.fixture(scope="session")
 def duck(cfg) -> Callable:
     """``duck("silver.orders", ...)``: a DuckDB connection with those tables (``layer.name``) registered as
     ``layer_name``, read by delta-rs: the second engine the tests reconcile the marts with."""

@@ -10,17 +10,10 @@ import pytest
 from ecomgen.attribution_scores import attribution_scores
 from ecomgen.holdout_scores import holdout_checks
 from ecomgen.holdout_scores import render as render_holdouts
-from orchestration import marts
-from orchestration.dbt import mart_models
 
 MODELS = {"first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based", "shapley", "markov"}
 OWN = "('app', 'mini_program', 'web')"
 PAID = "('paid', 'shipped', 'delivered')"
-
-
-@pytest.fixture(scope="module")
-def marketing_marts(identity_lake, spark) -> dict:
-    return marts.refresh_marts(mart_models("marketing"))
 
 
 def test_every_model_credits_exactly_the_gmv_of_the_converting_orders_of_each_day(marketing_marts, cfg, duck):

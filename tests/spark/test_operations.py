@@ -11,20 +11,11 @@ import re
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 import ecomgen
 from ecomgen.price_audit_scores import price_audit_scores
 from ecomlake import storage
-from orchestration import marts
-from orchestration.dbt import mart_models
 
 CITY_TIERS = Path(__file__).parents[2] / "dbt_project" / "seeds" / "city_tiers.csv"
-
-
-@pytest.fixture(scope="module")
-def operations_marts(ten_source_lake, spark) -> dict:
-    return marts.refresh_marts(mart_models("operations"))
 
 
 def rows(con, sql: str, key: int = 2) -> dict[tuple, tuple]:
