@@ -1,6 +1,7 @@
 """The README's main job as a user runs it, then the tables through the SQL endpoint (beeline, PyHive)."""
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ecomgen import bad_records, generated_keys
+from ecomgen.lake import read_table
 from ecomgen.truth import listed
 from ecomlake.contracts import all_sources
 from orchestration.cli import MAIN_DAGS
@@ -103,3 +105,57 @@ def test_beeline_and_pyhive_count_every_generated_order(runs, sql_endpoint, cfg)
         cursor = conn.cursor()
         cursor.execute(query)
         assert cursor.fetchone()[0] == expected
+
+
+def sums_by_day(cfg, mart: str, day: str, figure: str, only: tuple[str, str] | None = None) -> dict[str, float]:
+    """Per day, the sum of a published mart's column (of the rows whose ``only`` column has that value), read
+    from the lake with delta-rs, not through the endpoint."""
+    kept = read_table(cfg, "marts", mart, [day, figure, *only[:1]] if only else [day, figure])
+    totals: dict[str, float] = {}
+    for when, value, *other in zip(*kept.values(), strict=True):
+        if not only or other[0] == only[1]:
+            totals[when.isoformat()] = totals.get(when.isoformat(), 0) + (value or 0)
+    return totals
+
+
+def test_the_board_answers_through_beeline_and_pyhive_with_the_figures_of_the_marts_it_summarises(runs, sql_endpoint,
+                                                                                                   cfg):
+    """Issue 11: the three board views are the BI entry point; what the endpoint returns for each day equals
+    the published marts they summarise, summed here from the lake."""
+    import pyspark
+    from pyhive import hive
+
+    from ecomlake.services.sql_access import local_password_file, sql_password
+
+    expected = {
+        "board_user_behaviour_daily.visitors": sums_by_day(cfg, "gmv_tree_daily", "activity_date", "visitors"),
+        "board_user_behaviour_daily.tickets": sums_by_day(cfg, "service_daily", "opened_date", "tickets"),
+        "board_product_performance_daily.gmv_fen": sums_by_day(cfg, "product_performance_daily", "activity_date",
+                                                               "gmv_fen"),
+        "board_marketing_effect_daily.spend_fen": sums_by_day(cfg, "campaign_performance_daily", "activity_date",
+                                                              "spend_fen", only=("attribution_model", "shapley")),
+    }
+    analyst, password = cfg.sql_endpoint.analyst_user, sql_password(cfg, cfg.sql_endpoint.analyst_user)
+    found = {}
+    with hive.connect(host=cfg.sql_endpoint.host, port=cfg.sql_endpoint.port, username=analyst,
+                      password=password, auth="CUSTOM") as conn:
+        cursor = conn.cursor()
+        for figure in expected:
+            board, column = figure.split(".")
+            cursor.execute(f"select cast(activity_date as string), {column} from marts.{board} "
+                           f"where {column} is not null")
+            found[figure] = {day: value for day, value in cursor.fetchall()}
+    for figure, days in expected.items():
+        assert found[figure].keys() == days.keys() and days, figure
+        assert all(math.isclose(found[figure][d], days[d], rel_tol=1e-9) for d in days), figure
+
+    beeline = Path(pyspark.__file__).parent / "bin" / "beeline"
+    out = subprocess.run([str(beeline), "-u", f"jdbc:hive2://{cfg.sql_endpoint.host}:{cfg.sql_endpoint.port}",
+                          "-n", analyst, "-w", str(local_password_file(cfg, analyst)), "--silent=true",
+                          "--outputformat=csv2", "-e",
+                          "select cast(activity_date as string), gmv_fen from marts.board_product_performance_daily "
+                          "where gmv_fen is not null order by 1"],
+                         capture_output=True, text=True, timeout=300, check=True).stdout
+    rows = dict(line.split(",") for line in out.strip().splitlines()[1:])
+    gmv = expected["board_product_performance_daily.gmv_fen"]
+    assert rows.keys() == gmv.keys() and all(math.isclose(float(rows[d]), gmv[d], rel_tol=1e-9) for d in gmv)
