@@ -240,8 +240,8 @@ class _Hour:
         bodies = [("page_view", DIRECT), *(("product_view", i) for i in items),
                   *(("add_to_cart", i) for i in items), ("checkout", CHECKOUT),
                   ("purchase", f',"page":"/order/success","order_id":"{order["order_id"]}"')]
-        # Brushing rings buy within seconds of landing, logged in throughout.
-        times = self.times(len(bodies), *((500, 3_000) if history.is_brushing else (3_000, 60_000)))
+        # A scripted ring phone buys within seconds of landing; every ring account is logged in throughout.
+        times = self.times(len(bodies), *((500, 3_000) if history.scripted else (3_000, 60_000)))
         end = ms(created)
         times = [end - times[-1] + t for t in times]
         rnd = self.rng.random  # logged in before checkout: from the start, or somewhere on the way

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from ecomgen import people, pricing, promotions
+from ecomgen import brushing, people, pricing, promotions
 from ecomgen.model import (
     Day,
     DeliveryFile,
@@ -42,8 +42,6 @@ SKUS_AT_SCALE_1 = 20_000
 # An order's last status change comes at most ~4 days after it is placed (paid, shipped
 # within a day, delivered within two, refunded), plus one day of late delivery.
 LATEST_CHANGE_DAYS = 6
-# Brushing: a ring of accounts on one device and one address buying within seconds of landing.
-RINGS_PER_DAY, RING_ACCOUNTS, RING_ORDERS = 2, 12, 30
 # Where parcels go besides the buyer: a pick-up station (its phone typed in by hundreds), a gift.
 PICKUP_SHARE, GIFT_SHARE = 0.05, 0.06
 # Guest checkouts: no account, only the phone the parcel goes to. Half are customers who did not log in
@@ -66,6 +64,7 @@ class OrderHistory:
 
     changes: tuple[tuple[datetime, dict], ...]
     is_brushing: bool = False
+    scripted: bool = False  # a ring's phone went straight to the purchase, no browsing
     deleted_at: datetime | None = None  # when the OMS purged it (test orders)
     coupon: promotions.Coupon | None = None  # the coupon it redeemed
     induced: bool = False  # placed only because of its coupon (the truth of the coupon holdout)
@@ -179,22 +178,42 @@ def guest(seed: int, scale: float, order_id: str, who: people.Person) -> people.
         else who
 
 
+@lru_cache(maxsize=8)
+def _on_sale(day: date, seed: int, scale: float, first_day: date) -> tuple[int, ...]:
+    return tuple(n for n in range(skus(scale)) if on_sale(seed, scale, first_day, n, day))
+
+
 def _brushing(rng: random.Random, day: date, seed: int, scale: float, first_day: date, start: int
               ) -> list[OrderHistory]:
+    """The rings' orders (:mod:`ecomgen.brushing`), in the app at the list price, paid within seconds."""
     histories = []
-    for ring in range(RINGS_PER_DAY):
-        members = [people.active_account(rng, scale) for _ in range(RING_ACCOUNTS)]
-        device = f"DRING{day:%Y%m%d}{ring}"
-        address = f"{people.CITIES[ring][0]}市工业园区{ring + 1}栋仓库"
-        hour = midnight(day) + timedelta(hours=rng.randrange(1, 5))
-        for n in range(RING_ORDERS):
-            created = hour + timedelta(seconds=n * 37 + rng.randrange(30))
-            account = rng.choice(members)
-            row = _order_row(f"O{day:%Y%m%d}{start + ring * RING_ORDERS + n:07d}", account, created, "app",
-                             _items(rng, scale, day, seed, first_day), 0, device,
-                             (people.person(seed, people.owner(account)).phone, address))
-            histories.append(OrderHistory(tuple(_lifecycle(rng, row, created, instant=True)), is_brushing=True))
+    for n, fake in enumerate(brushing.ring_orders(day, seed, scale, list(_on_sale(day, seed, scale, first_day)))):
+        line = {"sku_id": sku_id(fake.target), "quantity": 1, "unit_price_fen": list_price_fen(fake.target, day, scale)}
+        phone = people.person(seed, people.owner(fake.account)).phone
+        row = _order_row(f"O{day:%Y%m%d}{start + n:07d}", fake.account, fake.created, "app", [line], 0, fake.device,
+                         (phone, fake.address))
+        histories.append(OrderHistory(tuple(_lifecycle(rng, row, fake.created, instant=True)), is_brushing=True,
+                                      scripted=fake.scripted))
     return histories
+
+
+def _flash_sale(day: date, seed: int, scale: float, first_day: date, start: int) -> list[Draft]:
+    """The day's flash sale (:mod:`ecomgen.brushing`): real buyers of one SKU within half an hour, in the own
+    channels, each from their own device to their own address."""
+    number, begins, buyers = brushing.flash_sale(day, seed, scale, list(_on_sale(day, seed, scale, first_day)))
+    rng = random.Random(f"flash-sale-orders:{seed}:{day.isoformat()}")
+    drafts = []
+    for n, account in enumerate(buyers):
+        who = people.person(seed, people.owner(account))
+        created = begins + timedelta(seconds=rng.randrange(brushing.FLASH_SALE_MINUTES * 60),
+                                     milliseconds=rng.randrange(1000))
+        channel, order_id = rng.choices(OWN_CHANNELS, OWN_CHANNEL_WEIGHTS)[0], f"O{day:%Y%m%d}{start + n:07d}"
+        price = pricing.unit_price_fen(list_price_fen(number, day, scale), number, channel, created, who.city_tier,
+                                       seed, (day - first_day).days)
+        drafts.append(Draft(order_id, account, created, channel,
+                            ({"sku_id": sku_id(number), "quantity": 1, "unit_price_fen": price},),
+                            rng.choice(who.devices), _recipient(seed, scale, order_id, who), 0))
+    return drafts
 
 
 @dataclass(frozen=True)
@@ -239,7 +258,7 @@ def _drafts(day: date, seed: int, scale: float, first_day: date) -> tuple[Draft,
         else:
             drafts.append(Draft(order_id, account, created, channel, tuple(items), device,
                                 _recipient(seed, scale, order_id, who), promotion))
-    return tuple(drafts)
+    return (*drafts, *_flash_sale(day, seed, scale, first_day, len(drafts)))
 
 
 @lru_cache(maxsize=8)

@@ -55,16 +55,40 @@ def test_status_changes_can_arrive_out_of_order_and_be_replayed():
     assert len(texts) > len(set(texts)), "no replayed events"
 
 
-def test_brushing_rings_share_a_device_and_an_address_and_buy_instantly():
+def test_brushing_rings_share_farm_phones_and_drop_addresses_and_buy_their_targets_over_hours():
     day = Day(DAY, 4, 0.005, DAY)
     ring = set(orders.truth(day)["brushing_orders"])
     rows = [json.loads(r.text)["after"] or {} for r in records(4, 0.005) if not r.bad_reason]
     ring_rows = [row for row in rows if row.get("order_id") in ring]
-    assert ring and ring_rows
-    by_device: dict[str, set[str]] = {}
+    assert len(ring) >= 30 and len(ring_rows) >= 0.9 * len(ring)
+    accounts_by_device: dict[str, set[str]] = {}
     for row in ring_rows:
-        by_device.setdefault(row["device_id"], set()).add(row["user_id"])
-    assert max(len(users) for users in by_device.values()) >= 5  # many accounts, one device
+        accounts_by_device.setdefault(row["device_id"], set()).add(row["user_id"])
+    assert 4 <= len(accounts_by_device) <= 8 and min(len(a) for a in accounts_by_device.values()) >= 2
+    assert all(row["device_id"].startswith("D") and "仓库" not in row["shipping_address"] for row in ring_rows)
+    assert len({row["shipping_address"] for row in ring_rows}) <= 4
+    assert len({item["sku_id"] for row in ring_rows for item in row["items"]}) <= 4
+    hours = sorted({datetime.fromisoformat(row["created_at"]).hour for row in ring_rows})
+    assert len(hours) >= 2  # spread over hours, not one burst
+
+
+def test_a_flash_sale_brings_real_buyers_of_one_sku_within_half_an_hour_from_their_own_phones():
+    seed, scale = 4, 0.05
+    placed = [h.order for h in orders.orders_placed_on(DAY, seed, scale, DAY) if not h.is_brushing]
+    by_sku: dict[str, list[dict]] = {}
+    for order in placed:
+        for item in order["items"]:
+            by_sku.setdefault(item["sku_id"], []).append(order)
+
+    def busiest_half_hour(bought: list[dict]) -> list[dict]:
+        bought = sorted(bought, key=lambda o: o["created_at"])
+        at = [datetime.fromisoformat(o["created_at"]) for o in bought]
+        return max((bought[i:j] for i in range(len(at)) for j in [next(
+            (k for k in range(i, len(at)) if (at[k] - at[i]).total_seconds() > 1800), len(at))]), key=len)
+
+    crowd = max((busiest_half_hour(bought) for bought in by_sku.values()), key=len)
+    assert len(crowd) >= 15 and len({o["user_id"] for o in crowd}) >= 14
+    assert all(o["device_id"] in people.person(seed, people.owner(int(o["user_id"][1:]))).devices for o in crowd)
 
 
 def test_buyers_pay_the_catalog_price_except_where_a_channel_or_an_episode_says_otherwise():
