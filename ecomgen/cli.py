@@ -62,9 +62,11 @@ def render_truth(cfg: Settings, reports: dict[str, dict]) -> str:
                   "caused):", attribution_scores(cfg).render(), "", "  coupon holdouts vs truth:",
                   render_holdouts(holdout_checks(cfg))]
     if "operations_marts" in reports:
+        from ecomgen.brushing_scores import brushing_scores
         from ecomgen.price_audit_scores import price_audit_scores
 
-        lines += ["", "  price audit vs truth (hours one segment paid more):", price_audit_scores(cfg).render()]
+        lines += ["", "  order brushing vs truth (the rings' orders):", brushing_scores(cfg).render(),
+                  "", "  price audit vs truth (hours one segment paid more):", price_audit_scores(cfg).render()]
     return "\n".join(lines)
 
 

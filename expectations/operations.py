@@ -121,3 +121,12 @@ def price_discrimination_evidence_suite() -> list:
         # Evidence is a line that paid more than its reference price.
         gxe.ExpectColumnValuesToBeBetween(column="markup", min_value=0, strict_min=True, severity=CRITICAL),
     ]
+
+
+def suspicious_orders_suite() -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeUnique(column="order_id", severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeBetween(column="brushing_score", min_value=0, max_value=1, severity=CRITICAL),
+        gxe.ExpectColumnValuesToBeBetween(column="device_accounts", min_value=1, severity=CRITICAL),
+    ]

@@ -95,6 +95,7 @@ MARTS: dict[str, Callable[[], list]] = {
     "marts.service_nps_by_segment": operations.service_nps_by_segment_suite,
     "marts.product_groups_daily": operations.product_groups_daily_suite,
     "marts.inventory_daily": operations.inventory_daily_suite,
+    "marts.suspicious_orders": operations.suspicious_orders_suite,
     "marts.price_discrimination_findings": operations.price_discrimination_findings_suite,
     "marts.price_discrimination_evidence": operations.price_discrimination_evidence_suite,
     "marts.inventory_turnover_daily": operations.inventory_turnover_daily_suite,

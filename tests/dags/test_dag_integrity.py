@@ -90,6 +90,7 @@ def test_asset_wiring_snapshot(dagbag):
                 "operations_marts.publish_product_performance_daily": ["marts.product_performance_daily"],
                 "operations_marts.publish_service_daily": ["marts.service_daily"],
                 "operations_marts.publish_service_nps_by_segment": ["marts.service_nps_by_segment"],
+                "operations_marts.publish_suspicious_orders": ["marts.suspicious_orders"],
                 "erasure.erase_closed_accounts": ["silver.clickstream_events", "silver.coupon_events",
                                                   "silver.logistics_events", "silver.orders", "silver.payments",
                                                   "silver.service_tickets", "silver.users"]}

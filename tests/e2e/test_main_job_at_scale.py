@@ -11,6 +11,7 @@ from unittest import mock
 import pytest
 
 from ecomgen.attribution_scores import attribution_scores
+from ecomgen.brushing_scores import brushing_scores
 from ecomgen.holdout_scores import holdout_checks
 from ecomgen.identity_scores import identity_scores
 from ecomgen.price_audit_scores import price_audit_scores
@@ -59,3 +60,9 @@ def test_the_price_audit_finds_both_pricing_episodes_at_scale_0_1(scale_0_1):
     print(f"scale 0.1: {scores.render()}")
     assert len(scores.episodes) == 2 and scores.found == scores.episodes
     assert len(scores.false_findings) <= 1
+
+
+def test_the_brushing_detector_meets_its_targets_at_scale_0_1(scale_0_1):
+    scores = brushing_scores(scale_0_1)
+    print(f"scale 0.1: {scores.render()}")
+    assert scores.precision >= 0.9 and scores.recall >= 0.8

@@ -81,7 +81,7 @@ def duck(cfg) -> Callable:
 
 # What a numeric mart column's description must name: its unit.
 UNIT = re.compile(r"(?i)\b(fen|share|ratio|orders?|customers?|visitors?|impressions|clicks|sessions|landings|"
-                  r"members|coupons|claims|weeks|days|yuan|hours|minutes|points|shipments|tickets|answers|views|events|units|warehouses|SKUs|tier|lines)\b")
+                  r"members|coupons|claims|weeks|days|yuan|hours|minutes|points|shipments|tickets|answers|views|events|units|warehouses|SKUs|tier|lines|seconds)\b")
 
 
 @pytest.fixture(scope="session")

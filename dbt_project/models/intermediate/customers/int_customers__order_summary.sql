@@ -1,10 +1,12 @@
-{#- Per customer: paid orders, GMV and the dates RFM and the lifecycle stage need. -#}
+{#- Per customer: paid orders, GMV, the dates RFM and the lifecycle stage need, and the risk counts. -#}
 with
 
 paid as (
 
-    select * from {{ ref('int_customers__orders') }}
-    where is_paid
+    select orders.*, coalesce(risk.is_suspicious, false) as is_suspicious
+    from {{ ref('int_customers__orders') }} as orders
+    left join {{ ref('int_risk__order_signals') }} as risk on risk.order_id = orders.order_id
+    where orders.is_paid
 
 ),
 
@@ -50,7 +52,8 @@ summary as (
         count_if(was_returned) as returned_orders,
         count_if(from_hub_device) as hub_device_orders,
         count_if(in_own_channel) as own_channel_orders,
-        count_if(in_own_channel and not browsed_before) as orders_without_browsing
+        count_if(in_own_channel and not browsed_before) as orders_without_browsing,
+        count_if(is_suspicious) as suspicious_orders
 
     from paid
     group by customer_key

@@ -162,12 +162,8 @@ profiles as (
         coalesce(engagement.active_days_30d, 0) as active_days_30d,
         coalesce(orders.hub_device_orders, 0) as hub_device_orders,
         coalesce(orders.orders_without_browsing, 0) as orders_without_browsing,
-        coalesce(
-            orders.hub_device_orders > 0
-            or (orders.own_channel_orders >= {{ var('brushing_min_orders') }}
-                and orders.orders_without_browsing = orders.own_channel_orders),
-            false
-        ) as is_brushing_suspect
+        coalesce(orders.suspicious_orders, 0) as suspicious_orders,
+        coalesce(orders.suspicious_orders > 0, false) as is_brushing_suspect
 
     from known
     left join anchor_account using (customer_key)
