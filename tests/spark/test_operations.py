@@ -1,6 +1,7 @@
 """Operations marts on the test lake, reconciled with silver by a second engine (DuckDB over delta-rs): the
-shipments, deliveries and returns the carriers reported, the on-time and 48-hour decisions, and the service
-desk's response times and NPS, each computed here from the raw event times."""
+shipments, deliveries and returns the carriers reported, the on-time and 48-hour decisions, the service
+desk's response times and NPS, product GMV and its groups, stock and turnover, the price audit's reference
+prices; and the two risk detectors scored against the generator's truth."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import ecomgen
 from ecomgen.brushing_scores import brushing_scores
 from ecomgen.price_audit_scores import price_audit_scores
 from ecomlake import storage
+from orchestration import marts
+from orchestration.dbt import mart_models
 
 CITY_TIERS = Path(__file__).parents[2] / "dbt_project" / "seeds" / "city_tiers.csv"
 
@@ -116,16 +119,20 @@ def test_service_response_times_and_nps_match_the_tickets(operations_marts, duck
     assert [k for k in expected if not same(found[k], expected[k])] == []
 
 
-def test_product_gmv_adds_up_to_the_paid_orders_of_each_day_and_units_to_their_lines(operations_marts, duck):
-    """The SKUs' GMV of a day is the paid orders' totals (discounts spread over the lines lose nothing), and
-    each SKU's units are the quantities on its paid order lines, exploded here from silver's nested items."""
-    con = duck("silver.orders", "marts.product_performance_daily")
+def test_product_gmv_adds_up_to_orders_daily_and_the_paid_orders_of_each_day_and_units_to_their_lines(
+        operations_marts, duck):
+    """The SKUs' GMV of a day is orders_daily's GMV and the paid orders' totals (discounts spread over the lines
+    lose nothing), and each SKU's units are the quantities on its paid order lines, exploded here from silver."""
+    marts.refresh_marts(mart_models("sales"))
+    con = duck("silver.orders", "marts.product_performance_daily", "marts.orders_daily")
     paid = "from silver_orders where is_paid and not _is_deleted"
     totals = dict(con.sql(f"select order_date, sum(total_fen) {paid} group by all").fetchall())
+    daily = dict(con.sql("select order_date, sum(gmv_fen) from marts_orders_daily group by all "
+                         "having sum(gmv_fen) > 0").fetchall())
     gmv = dict(con.sql("select activity_date, sum(gmv_fen) from marts_product_performance_daily "
                        "group by all having sum(units) > 0").fetchall())
-    assert gmv.keys() == totals.keys() and len(totals) >= 2
-    assert all(math.isclose(gmv[day], totals[day], rel_tol=1e-12) for day in totals)
+    assert gmv.keys() == totals.keys() == daily.keys() and len(totals) >= 2
+    assert all(math.isclose(gmv[day], totals[day], rel_tol=1e-12) and daily[day] == totals[day] for day in totals)
     units = rows(con, f"""
         with lines as (select order_date, unnest(items) as line {paid})
         select order_date, line.sku_id, sum(line.quantity) from lines group by all""")
