@@ -56,6 +56,18 @@ candidates as (
 
 ),
 
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by order_date, order_hour order by marked_up_share desc, segment_kind, segment
+        ) as explanation_rank
+
+    from candidates
+
+),
+
 final as (
 
     select
@@ -70,10 +82,8 @@ final as (
         evidence_share,
         average_markup
 
-    from candidates
-    qualify row_number() over (
-        partition by order_date, order_hour order by marked_up_share desc, segment_kind, segment
-    ) = 1
+    from ranked
+    where explanation_rank = 1
 
 )
 
