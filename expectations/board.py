@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
-from expectations.gate import CRITICAL
+from expectations.gate import CRITICAL, shares
 
 
-def _daily(*shares: str) -> list:
+def _daily(*columns: str) -> list:
     return [
         gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
         gxe.ExpectColumnValuesToBeUnique(column="activity_date", severity=CRITICAL),
-        *[gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=1, severity=CRITICAL) for c in shares],
+        *shares(*columns),
     ]
 
 

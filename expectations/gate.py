@@ -31,6 +31,13 @@ log = logging.getLogger(__name__)
 
 CRITICAL = "critical"
 WARNING = "warning"
+
+
+def shares(*columns: str) -> list:
+    """Critical checks that each column is a share (0 to 1): the one place marts' shares and rates are bounded."""
+    import great_expectations.expectations as gxe
+
+    return [gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=1, severity=CRITICAL) for c in columns]
 SAMPLE_SIZE = 5
 LATEST = "latest_gate.json"  # beside each table's site: its latest outcome, for the index
 

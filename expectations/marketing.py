@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
-from expectations.gate import CRITICAL
+from expectations.gate import CRITICAL, shares
 
 MODELS = ["first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based", "shapley",
           "markov"]
@@ -37,7 +37,7 @@ def campaign_performance_daily_suite() -> list:
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["activity_date", "campaign_id"], severity=CRITICAL),
         gxe.ExpectColumnValuesToBeBetween(column="spend_fen", min_value=0, severity=CRITICAL),
         gxe.ExpectColumnValuesToBeBetween(column="landings", min_value=0, severity=CRITICAL),
-        gxe.ExpectColumnValuesToBeBetween(column="ctr", min_value=0, max_value=1, severity=CRITICAL),
+        *shares("ctr"),
         gxe.ExpectColumnValuesToBeBetween(column="roas", min_value=0, severity=CRITICAL),
     ]
 
@@ -55,7 +55,7 @@ def coupon_performance_suite() -> list:
     return [
         gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
         gxe.ExpectColumnValuesToBeUnique(column="template_id", severity=CRITICAL),
-        gxe.ExpectColumnValuesToBeBetween(column="redemption_rate", min_value=0, max_value=1, severity=CRITICAL),
+        *shares("redemption_rate"),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="orders_lift_high", column_B="orders_lift_low",
                                                     or_equal=True, ignore_row_if="either_value_is_missing",
                                                     severity=CRITICAL),
@@ -65,8 +65,7 @@ def coupon_performance_suite() -> list:
 def customer_cohorts_suite() -> list:
     return [
         gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectColumnValuesToBeBetween(column="retention_rate", min_value=0, max_value=1, severity=CRITICAL),
-        gxe.ExpectColumnValuesToBeBetween(column="repurchase_rate", min_value=0, max_value=1, severity=CRITICAL),
+        *shares("retention_rate", "repurchase_rate"),
     ]
 
 

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
-from expectations.gate import CRITICAL
-
-
-def _shares(*columns: str) -> list:
-    return [gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=1, severity=CRITICAL) for c in columns]
+from expectations.gate import CRITICAL, shares
 
 
 def deliveries_suite() -> list:
@@ -27,7 +23,7 @@ def fulfilment_daily_suite() -> list:
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["order_date", "carrier"], severity=CRITICAL),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="shipments", column_B="delivered", or_equal=True,
                                                     severity=CRITICAL),
-        *_shares("on_time_share", "within_48h_share", "return_rate"),
+        *shares("on_time_share", "within_48h_share", "return_rate"),
     ]
 
 
@@ -39,7 +35,7 @@ def service_daily_suite() -> list:
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="tickets", column_B="responded", or_equal=True,
                                                     severity=CRITICAL),
         gxe.ExpectColumnValuesToBeBetween(column="nps", min_value=-100, max_value=100, severity=CRITICAL),
-        *_shares("answered_within_2_minutes_share"),
+        *shares("answered_within_2_minutes_share"),
     ]
 
 
@@ -51,7 +47,7 @@ def product_performance_daily_suite() -> list:
         gxe.ExpectColumnValuesToBeBetween(column="gmv_fen", min_value=0, severity=CRITICAL),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="units", column_B="returned_units", or_equal=True,
                                                     severity=CRITICAL),
-        *_shares("return_rate"),
+        *shares("return_rate"),
     ]
 
 
@@ -65,7 +61,7 @@ def inventory_daily_suite() -> list:
         # Silver quarantines negative counts: one here means a count bypassed the gate.
         gxe.ExpectColumnValuesToBeBetween(column="on_hand_units", min_value=0, severity=CRITICAL),
         gxe.ExpectColumnValuesToNotBeNull(column="last_counted_date", severity=CRITICAL),
-        *_shares("stockout_rate"),
+        *shares("stockout_rate"),
     ]
 
 
@@ -75,7 +71,7 @@ def inventory_turnover_daily_suite() -> list:
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["snapshot_date", "sku_id"], severity=CRITICAL),
         gxe.ExpectColumnValuesToBeBetween(column="units_sold", min_value=0, severity=CRITICAL),
         gxe.ExpectColumnValuesToBeBetween(column="turnover_days", min_value=0, severity=CRITICAL),
-        *_shares("sell_through"),
+        *shares("sell_through"),
     ]
 
 
@@ -88,7 +84,7 @@ def product_groups_daily_suite() -> list:
                                         severity=CRITICAL),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="skus_sold", column_B="hot_items", or_equal=True,
                                                     severity=CRITICAL),
-        *_shares("gmv_share", "hot_item_gmv_share", "return_rate"),
+        *shares("gmv_share", "hot_item_gmv_share", "return_rate"),
     ]
 
 
@@ -111,7 +107,7 @@ def price_discrimination_findings_suite() -> list:
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="segment_lines", column_B="evidence_lines",
                                                     or_equal=True, severity=CRITICAL),
         gxe.ExpectColumnValuesToBeBetween(column="average_markup", min_value=0, severity=CRITICAL),
-        *_shares("marked_up_share", "evidence_share"),
+        *shares("marked_up_share", "evidence_share"),
     ]
 
 
@@ -127,6 +123,6 @@ def suspicious_orders_suite() -> list:
     return [
         gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
         gxe.ExpectColumnValuesToBeUnique(column="order_id", severity=CRITICAL),
-        gxe.ExpectColumnValuesToBeBetween(column="brushing_score", min_value=0, max_value=1, severity=CRITICAL),
+        *shares("brushing_score"),
         gxe.ExpectColumnValuesToBeBetween(column="device_accounts", min_value=1, severity=CRITICAL),
     ]
