@@ -405,12 +405,16 @@ def _after(text: str) -> dict:
 
 
 def truth(day: Day) -> dict:
-    """Orders placed on ``day`` by brushing rings, orders the OMS deleted, the pricing episodes (who paid more
-    for what, when: :mod:`ecomgen.pricing`)."""
+    """Orders placed on ``day`` by brushing rings (on the first day also those of the days before it, whose later
+    changes the first deliveries carry), orders the OMS deleted, the pricing episodes (who paid more for what,
+    when: :mod:`ecomgen.pricing`)."""
     histories = orders_placed_on(day.day, day.seed, day.scale, day.first_day)
+    earlier = range(1, LATEST_CHANGE_DAYS) if day.day == day.first_day else ()
+    rings = [h for back in earlier for h in orders_placed_on(day.day - timedelta(days=back), day.seed, day.scale,
+                                                             day.first_day) if h.is_brushing]
     catalog = {n: sku_id(n) for n in range(skus(day.scale))}
     return {
-        "brushing_orders": sorted(h.order["order_id"] for h in histories if h.is_brushing),
+        "brushing_orders": sorted(h.order["order_id"] for h in [*histories, *rings] if h.is_brushing),
         "deleted_orders": sorted(h.order["order_id"] for h in histories if h.deleted_at),
         "pricing_episodes": [e.truth(day.seed, day.day, catalog)
                              for e in pricing.episodes_on((day.day - day.first_day).days)],

@@ -20,7 +20,7 @@ def deliveries_suite() -> list:
 def fulfilment_daily_suite() -> list:
     return [
         gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["order_date", "carrier"], severity=CRITICAL),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["order_date", "carrier", "city_tier"], severity=CRITICAL),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="shipments", column_B="delivered", or_equal=True,
                                                     severity=CRITICAL),
         *shares("on_time_share", "within_48h_share", "return_rate"),
