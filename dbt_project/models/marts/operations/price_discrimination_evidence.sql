@@ -1,5 +1,5 @@
-{#- The order lines behind each price-discrimination finding: the finding's segment's lines paid above
-    their channel's reference price that hour, each with the price paid and the reference. -#}
+{#- The order lines behind each price-discrimination finding: the finding's segment's marked-up lines of
+    that hour, each with the price paid and the reference (the list price at the channel's multiple). -#}
 {%- set kinds = var('price_audit_segment_kinds') %}
 with
 
@@ -12,7 +12,7 @@ findings as (
 lines as (
 
     select * from {{ ref('int_pricing__order_lines') }}
-    where is_evidence
+    where is_marked_up
 
 ),
 

@@ -1,6 +1,6 @@
 {#- One row per hour in which one segment of buyers paid more for the same SKUs than the rest (大数据杀熟):
-    of the hour's evidence lines (int_pricing__order_lines: paid above their channel's reference price while
-    the channel's other buyers did not), the segment of one kind (city tier or member level) that holds at
+    of the hour's marked-up lines (int_pricing__order_lines: paid a higher multiple of the list price than
+    most of their channel's lines that hour), the segment of one kind (city tier or member level) that holds at
     least `price_audit_min_evidence_share` of them and, of the segments that do, the one whose own lines
     were most often marked up (the narrowest explanation). The evidence is in
     price_discrimination_evidence. -#}
@@ -15,10 +15,10 @@ lines as (
 
 hours as (
 
-    select order_date, order_hour, count_if(is_evidence) as hour_evidence_lines
+    select order_date, order_hour, count_if(is_marked_up) as hour_evidence_lines
     from lines
     group by order_date, order_hour
-    having count_if(is_evidence) >= {{ var('price_audit_min_lines') }}
+    having count_if(is_marked_up) >= {{ var('price_audit_min_lines') }}
 
 ),
 
@@ -31,8 +31,8 @@ segments as (
         '{{ kind }}' as segment_kind,
         {{ kind }} as segment,
         count(*) as segment_lines,
-        count_if(is_evidence) as evidence_lines,
-        avg(unit_price_fen / reference_price_fen - 1) filter (where is_evidence) as average_markup
+        count_if(is_marked_up) as evidence_lines,
+        avg(unit_price_fen / reference_price_fen - 1) filter (where is_marked_up) as average_markup
 
     from lines
     where {{ kind }} is not null
