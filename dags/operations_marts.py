@@ -6,8 +6,9 @@
 `marts.inventory_daily` (stock and stockouts per warehouse and SKU, days without a count marked),
 `marts.inventory_turnover_daily` (sell-through, days of inventory, turnover days per SKU),
 `marts.deliveries` (one row per shipment), `marts.fulfilment_daily` (on time, within 48 hours, returns by
-carrier), `marts.service_daily` (first response, resolution, NPS) and `marts.service_nps_by_segment`
-(NPS by the customers' RFM segment and lifecycle stage), and the price audit:
+carrier and city tier), `marts.service_daily` (first response, resolution, NPS),
+`marts.service_nps_by_segment` (NPS by the customers' RFM segment and lifecycle stage), and the two risk
+detectors: `marts.suspicious_orders` (order brushing) and the price audit,
 `marts.price_discrimination_findings` with its `marts.price_discrimination_evidence`.
 
 Runs whenever {triggers} is updated. One dbt build makes the staging models and
