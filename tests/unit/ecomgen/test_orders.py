@@ -56,8 +56,8 @@ def test_status_changes_can_arrive_out_of_order_and_be_replayed():
 
 
 def test_brushing_rings_share_farm_phones_and_drop_addresses_and_buy_their_targets_over_hours():
-    day = Day(DAY, 4, 0.005, DAY)
-    ring = set(orders.truth(day)["brushing_orders"])
+    ring = {h.order["order_id"] for h in orders.orders_placed_on(DAY, 4, 0.005, DAY) if h.is_brushing}
+    assert ring <= set(orders.truth(Day(DAY, 4, 0.005, DAY))["brushing_orders"])
     rows = [json.loads(r.text)["after"] or {} for r in records(4, 0.005) if not r.bad_reason]
     ring_rows = [row for row in rows if row.get("order_id") in ring]
     assert len(ring) >= 30 and len(ring_rows) >= 0.9 * len(ring)
