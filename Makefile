@@ -85,7 +85,7 @@ AWS_TEST := ECOMLAKE_TEST_PROFILE=aws $(BIN)/pytest tests/spark/test_sources_pip
 
 # CI leaves test-aws out for now: with it the run nears CI's 90-minute limit (see README).
 test: lint ## lint, then unit, Spark, DAG and aws tests; with CI=true also the end-to-end ones
-	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not e2e and not long" $(PYTEST_ARGS)
 	$(if $(CI),$(E2E))
 
 test-all: lint ## lint, then every test, end-to-end included, and test-aws

@@ -26,7 +26,9 @@ from ecomlake.pii import KEY_ENV
 from orchestration import erasure, identity, marts, pipeline
 from orchestration.dbt import mart_models
 
-pytestmark = pytest.mark.changes_the_lake
+# Long (≈17 min: it rebuilds every mart group and vacuums every table): `make test-long` and `make test-all` run it;
+# CI leaves it out to stay inside its 90-minute limit (issue 12).
+pytestmark = [pytest.mark.changes_the_lake, pytest.mark.long]
 BACKFILLED = ("users", "orders", "clickstream", "service")
 
 
