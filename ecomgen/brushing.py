@@ -6,6 +6,13 @@ time of day. Half the rings script the shortest path to the purchase; the other 
 browse like shoppers first, so "bought without browsing" finds only some. The device ids and addresses
 look like everyone else's.
 
+Crowd brushing (刷手) leaves no shared phone or address: a shop posts a task in a chat group of 30 workers on
+a task platform (the same workers from day to day, 60 groups at scale 1), and 5 to 12 of them each buy its
+target SKU once within two to six hours, from their own phones to their own addresses, browsing as the task
+tells them; the shop refunds them off the platform. A group takes four tasks a day, so its workers keep
+buying the same SKUs on the same days as each other (lockstep), which honest shoppers do not. About one
+worker in seven is casual: someone who takes this one task and is never seen again, whom no lockstep finds.
+
 What must not be taken for a ring: a flash sale, where one SKU draws a crowd of real buyers in half an
 hour, each on their own phone and to their own address (or a pick-up station, whose address hundreds share);
 families sharing a tablet (:mod:`ecomgen.people`).
@@ -26,6 +33,8 @@ RING_DEVICES, RING_ADDRESSES, RING_TARGETS = (2, 4), (1, 2), (1, 2)
 SCRIPTED_SHARE = 0.5
 # Farm phones are numbered far above any person's devices (D<person number>), so no one owns one.
 FARM_DEVICES_FROM = 900_000_000
+CROWD_GROUP_SIZE, CROWD_GROUPS_AT_SCALE_1, CROWD_TASKS_PER_GROUP = 30, 60, 4
+CROWD_WORKERS, CROWD_HOURS, CROWD_CASUAL_SHARE = (5, 12), (2, 6), 0.15
 FLASH_SALE_BUYERS_AT_SCALE_1, MIN_FLASH_SALE_BUYERS, FLASH_SALE_MINUTES = 300, 10, 30
 
 
@@ -60,6 +69,43 @@ def ring_orders(day: date, seed: int, scale: float, targets: list[int]) -> list[
             orders.append(RingOrder(rng.choice(members), created, rng.choice(devices), rng.choice(addresses),
                                     rng.choice(skus), scripted))
     return sorted(orders, key=lambda o: o.created)
+
+
+@dataclass(frozen=True)
+class CrowdOrder:
+    """One crowd worker's task order: who, when, which target SKU number."""
+
+    account: int
+    created: datetime
+    target: int
+
+
+def crowd_groups(seed: int, scale: float) -> list[list[int]]:
+    """The task platform's worker groups, the same on every day: each a list of accounts."""
+    rng = random.Random(f"crowd-groups:{seed}")
+    return [[people.active_account(rng, scale) for _ in range(CROWD_GROUP_SIZE)]
+            for _ in range(max(1, round(CROWD_GROUPS_AT_SCALE_1 * scale)))]
+
+
+def crowd_orders(day: date, seed: int, scale: float, targets: list[int]) -> list[CrowdOrder]:
+    """The day's crowd task orders, oldest first; ``targets`` are SKU numbers on sale that day."""
+    rng = random.Random(f"crowd:{seed}:{day.isoformat()}")
+    orders = []
+    for group in crowd_groups(seed, scale):
+        for _ in range(CROWD_TASKS_PER_GROUP):
+            sku = rng.choice(targets)
+            begin = midnight(day) + timedelta(seconds=rng.randrange(18 * 3_600))
+            span = rng.randint(*CROWD_HOURS) * 3_600
+            orders += [CrowdOrder(account, begin + timedelta(seconds=rng.randrange(span),
+                                                             milliseconds=rng.randrange(1000)), sku)
+                       for account in _workers(rng, scale, group)]
+    return sorted(orders, key=lambda o: o.created)
+
+
+def _workers(rng: random.Random, scale: float, group: list[int]) -> list[int]:
+    """One task's workers: the group's, each seat taken by a casual worker now and then."""
+    return [people.active_account(rng, scale) if rng.random() < CROWD_CASUAL_SHARE else account
+            for account in rng.sample(group, rng.randint(*CROWD_WORKERS))]
 
 
 def flash_sale(day: date, seed: int, scale: float, targets: list[int]) -> tuple[int, datetime, list[int]]:

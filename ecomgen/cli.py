@@ -65,7 +65,7 @@ def render_truth(cfg: Settings, reports: dict[str, dict]) -> str:
         from ecomgen.brushing_scores import brushing_scores
         from ecomgen.price_audit_scores import price_audit_scores
 
-        lines += ["", "  order brushing vs truth (the rings' orders):", brushing_scores(cfg).render(),
+        lines += ["", "  order brushing vs truth (the rings' and crowds' orders):", brushing_scores(cfg).render(),
                   "", "  price audit vs truth (hours one segment paid more):", price_audit_scores(cfg).render()]
     return "\n".join(lines)
 

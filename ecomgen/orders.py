@@ -65,6 +65,7 @@ class OrderHistory:
     changes: tuple[tuple[datetime, dict], ...]
     is_brushing: bool = False
     scripted: bool = False  # a ring's phone went straight to the purchase, no browsing
+    crowd: bool = False  # a crowd worker's task order (刷手), from their own phone: brushing, but no ring's
     deleted_at: datetime | None = None  # when the OMS purged it (test orders)
     coupon: promotions.Coupon | None = None  # the coupon it redeemed
     induced: bool = False  # placed only because of its coupon (the truth of the coupon holdout)
@@ -185,15 +186,26 @@ def _on_sale(day: date, seed: int, scale: float, first_day: date) -> tuple[int, 
 
 def _brushing(rng: random.Random, day: date, seed: int, scale: float, first_day: date, start: int
               ) -> list[OrderHistory]:
-    """The rings' orders (:mod:`ecomgen.brushing`), in the app at the list price, paid within seconds."""
+    """The rings' orders (:mod:`ecomgen.brushing`), in the app at the list price, paid within seconds; then the
+    crowd workers', in the app at the price the shop charges them, from their own phones to their own homes."""
     histories = []
-    for n, fake in enumerate(brushing.ring_orders(day, seed, scale, list(_on_sale(day, seed, scale, first_day)))):
+    targets = list(_on_sale(day, seed, scale, first_day))
+    for n, fake in enumerate(brushing.ring_orders(day, seed, scale, targets)):
         line = {"sku_id": sku_id(fake.target), "quantity": 1, "unit_price_fen": list_price_fen(fake.target, day, scale)}
         phone = people.person(seed, people.owner(fake.account)).phone
         row = _order_row(f"O{day:%Y%m%d}{start + n:07d}", fake.account, fake.created, "app", [line], 0, fake.device,
                          (phone, fake.address))
         histories.append(OrderHistory(tuple(_lifecycle(rng, row, fake.created, instant=True)), is_brushing=True,
                                       scripted=fake.scripted))
+    for task in brushing.crowd_orders(day, seed, scale, targets):
+        who, order_id = people.person(seed, people.owner(task.account)), f"O{day:%Y%m%d}{start + len(histories):07d}"
+        price = pricing.unit_price_fen(list_price_fen(task.target, day, scale), task.target, "app", task.created,
+                                       who.city_tier, seed, (day - first_day).days)
+        row = _order_row(order_id, task.account, task.created, "app",
+                         [{"sku_id": sku_id(task.target), "quantity": 1, "unit_price_fen": price}], 0,
+                         rng.choice(who.devices), _recipient(seed, scale, order_id, who))
+        histories.append(OrderHistory(tuple(_lifecycle(rng, row, task.created, instant=False)), is_brushing=True,
+                                      crowd=True))
     return histories
 
 
@@ -405,16 +417,17 @@ def _after(text: str) -> dict:
 
 
 def truth(day: Day) -> dict:
-    """Orders placed on ``day`` by brushing rings (on the first day also those of the days before it, whose later
-    changes the first deliveries carry), orders the OMS deleted, the pricing episodes (who paid more for what,
-    when: :mod:`ecomgen.pricing`)."""
+    """Orders placed on ``day`` by brushing rings and crowd workers (on the first day also those of the days
+    before it, whose later changes the first deliveries carry), orders the OMS deleted, the pricing episodes
+    (who paid more for what, when: :mod:`ecomgen.pricing`)."""
     histories = orders_placed_on(day.day, day.seed, day.scale, day.first_day)
     earlier = range(1, LATEST_CHANGE_DAYS) if day.day == day.first_day else ()
-    rings = [h for back in earlier for h in orders_placed_on(day.day - timedelta(days=back), day.seed, day.scale,
+    fakes = [h for back in earlier for h in orders_placed_on(day.day - timedelta(days=back), day.seed, day.scale,
                                                              day.first_day) if h.is_brushing]
     catalog = {n: sku_id(n) for n in range(skus(day.scale))}
     return {
-        "brushing_orders": sorted(h.order["order_id"] for h in [*histories, *rings] if h.is_brushing),
+        "brushing_orders": sorted(h.order["order_id"] for h in [*histories, *fakes] if h.is_brushing),
+        "crowd_brushing_orders": sorted(h.order["order_id"] for h in [*histories, *fakes] if h.crowd),
         "deleted_orders": sorted(h.order["order_id"] for h in histories if h.deleted_at),
         "pricing_episodes": [e.truth(day.seed, day.day, catalog)
                              for e in pricing.episodes_on((day.day - day.first_day).days)],

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
-from expectations.gate import CRITICAL, shares
+from expectations.gate import CRITICAL, keyed, shares
 
 
 def _daily(*columns: str) -> list:
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectColumnValuesToBeUnique(column="activity_date", severity=CRITICAL),
+        *keyed("activity_date"),
         *shares(*columns),
     ]
 

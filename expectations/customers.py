@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
-from expectations.gate import CRITICAL, WARNING, shares
+from expectations.gate import CRITICAL, WARNING, keyed, shares
 
 MIN_ATTRIBUTES = 30
 LIFECYCLE_STAGES = ["prospect", "new", "active", "won_back", "dormant", "churned"]
@@ -13,8 +13,7 @@ LIFECYCLE_STAGES = ["prospect", "new", "active", "won_back", "dormant", "churned
 
 def customers_suite() -> list:
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectColumnValuesToBeUnique(column="customer_key", severity=CRITICAL),
+        *keyed("customer_key"),
         gxe.ExpectColumnValuesToNotBeNull(column="customer_key", severity=CRITICAL),
         gxe.ExpectColumnValuesToNotBeNull(column="marketing_consent", severity=CRITICAL),
         gxe.ExpectColumnValuesToBeInSet(column="lifecycle_stage", value_set=LIFECYCLE_STAGES, severity=CRITICAL),
@@ -27,10 +26,7 @@ def customers_suite() -> list:
 
 
 def customer_identifiers_suite() -> list:
-    return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["identifier_type", "identifier"], severity=CRITICAL),
-    ]
+    return keyed("identifier_type", "identifier")
 
 
 def audiences_suite() -> list:

@@ -38,6 +38,17 @@ def shares(*columns: str) -> list:
     import great_expectations.expectations as gxe
 
     return [gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=1, severity=CRITICAL) for c in columns]
+
+
+def keyed(*key: str) -> list:
+    """Critical checks that a table has rows and ``key`` names each row once: the head of every mart's suite."""
+    import great_expectations.expectations as gxe
+
+    unique = (gxe.ExpectColumnValuesToBeUnique(column=key[0], severity=CRITICAL) if len(key) == 1 else
+              gxe.ExpectCompoundColumnsToBeUnique(column_list=list(key), severity=CRITICAL))
+    return [gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL), unique]
+
+
 SAMPLE_SIZE = 5
 LATEST = "latest_gate.json"  # beside each table's site: its latest outcome, for the index
 

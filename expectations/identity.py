@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
-from expectations.gate import CRITICAL
+from expectations.gate import CRITICAL, keyed
 
 # The most identifiers one customer may hold. A person with a few accounts, their phones, email, WeChat,
 # devices and visitor ids holds 10–30; a hub that slipped through glues hundreds (a pick-up station's
@@ -16,8 +16,7 @@ MAX_IDENTIFIERS_PER_CUSTOMER = 100
 
 def identity_map_suite() -> list:
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["identifier_type", "identifier"], severity=CRITICAL),
+        *keyed("identifier_type", "identifier"),
         gxe.ExpectColumnValuesToNotBeNull(column="customer_key", row_condition="not (is_hub or is_shared)",
                                           condition_parser="spark", severity=CRITICAL),
         gxe.ExpectColumnValuesToBeNull(column="customer_key", row_condition="is_hub or is_shared",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
-from expectations.gate import CRITICAL, shares
+from expectations.gate import CRITICAL, keyed, shares
 
 MODELS = ["first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based", "shapley",
           "markov"]
@@ -12,9 +12,7 @@ MODELS = ["first_touch", "last_touch", "last_non_direct", "linear", "time_decay"
 
 def order_attribution_suite() -> list:
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["order_id", "attribution_model", "touch"],
-                                            severity=CRITICAL),
+        *keyed("order_id", "attribution_model", "touch"),
         gxe.ExpectColumnValuesToBeInSet(column="attribution_model", value_set=MODELS, severity=CRITICAL),
         gxe.ExpectColumnValuesToNotBeNull(column="credit", severity=CRITICAL),
         # Credits are shares of an order (a dbt test checks each order's sum, to 1e-9): rounding aside, in [0, 1].
@@ -24,8 +22,7 @@ def order_attribution_suite() -> list:
 
 def attribution_by_campaign_suite() -> list:
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["campaign_id", "attribution_model"], severity=CRITICAL),
+        *keyed("campaign_id", "attribution_model"),
         gxe.ExpectColumnValuesToBeInSet(column="attribution_model", value_set=MODELS, severity=CRITICAL),
         gxe.ExpectColumnValuesToNotBeNull(column="platform", severity=CRITICAL),
     ]
@@ -33,8 +30,7 @@ def attribution_by_campaign_suite() -> list:
 
 def campaign_performance_daily_suite() -> list:
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["activity_date", "campaign_id"], severity=CRITICAL),
+        *keyed("activity_date", "campaign_id"),
         gxe.ExpectColumnValuesToBeBetween(column="spend_fen", min_value=0, severity=CRITICAL),
         gxe.ExpectColumnValuesToBeBetween(column="landings", min_value=0, severity=CRITICAL),
         *shares("ctr"),
@@ -44,8 +40,7 @@ def campaign_performance_daily_suite() -> list:
 
 def gmv_tree_daily_suite() -> list:
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["activity_date", "channel"], severity=CRITICAL),
+        *keyed("activity_date", "channel"),
         gxe.ExpectColumnValuesToBeBetween(column="visitors", min_value=1, severity=CRITICAL),
         gxe.ExpectColumnValuesToBeBetween(column="gmv_fen", min_value=0, severity=CRITICAL),
     ]
@@ -53,8 +48,7 @@ def gmv_tree_daily_suite() -> list:
 
 def coupon_performance_suite() -> list:
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectColumnValuesToBeUnique(column="template_id", severity=CRITICAL),
+        *keyed("template_id"),
         *shares("redemption_rate"),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="orders_lift_high", column_B="orders_lift_low",
                                                     or_equal=True, ignore_row_if="either_value_is_missing",
@@ -71,7 +65,6 @@ def customer_cohorts_suite() -> list:
 
 def ltv_by_acquisition_channel_suite() -> list:
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["cohort_month", "acquisition_channel"], severity=CRITICAL),
+        *keyed("cohort_month", "acquisition_channel"),
         gxe.ExpectColumnValuesToBeBetween(column="customers", min_value=1, severity=CRITICAL),
     ]

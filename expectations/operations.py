@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
-from expectations.gate import CRITICAL, shares
+from expectations.gate import CRITICAL, keyed, shares
 
 
 def deliveries_suite() -> list:
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectColumnValuesToBeUnique(column="shipment_id", severity=CRITICAL),
+        *keyed("shipment_id"),
         gxe.ExpectColumnValuesToNotBeNull(column="order_id", severity=CRITICAL),
         # A parcel is delivered after its order: a negative duration is a clock or join error.
         gxe.ExpectColumnValuesToBeBetween(column="hours_to_deliver", min_value=0, severity=CRITICAL),
@@ -19,8 +18,7 @@ def deliveries_suite() -> list:
 
 def fulfilment_daily_suite() -> list:
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["order_date", "carrier", "city_tier"], severity=CRITICAL),
+        *keyed("order_date", "carrier", "city_tier"),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="shipments", column_B="delivered", or_equal=True,
                                                     severity=CRITICAL),
         *shares("on_time_share", "within_48h_share", "return_rate"),
@@ -29,9 +27,7 @@ def fulfilment_daily_suite() -> list:
 
 def service_daily_suite() -> list:
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["opened_date", "ticket_channel", "ticket_category"],
-                                            severity=CRITICAL),
+        *keyed("opened_date", "ticket_channel", "ticket_category"),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="tickets", column_B="responded", or_equal=True,
                                                     severity=CRITICAL),
         gxe.ExpectColumnValuesToBeBetween(column="nps", min_value=-100, max_value=100, severity=CRITICAL),
@@ -41,8 +37,7 @@ def service_daily_suite() -> list:
 
 def product_performance_daily_suite() -> list:
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["activity_date", "sku_id"], severity=CRITICAL),
+        *keyed("activity_date", "sku_id"),
         gxe.ExpectColumnValuesToBeBetween(column="units", min_value=0, severity=CRITICAL),
         gxe.ExpectColumnValuesToBeBetween(column="gmv_fen", min_value=0, severity=CRITICAL),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="units", column_B="returned_units", or_equal=True,
@@ -53,9 +48,7 @@ def product_performance_daily_suite() -> list:
 
 def inventory_daily_suite() -> list:
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["snapshot_date", "warehouse_id", "sku_id"],
-                                            severity=CRITICAL),
+        *keyed("snapshot_date", "warehouse_id", "sku_id"),
         gxe.ExpectColumnValuesToBeInSet(column="snapshot_status", value_set=["counted", "no_file", "not_in_file"],
                                         severity=CRITICAL),
         # Silver quarantines negative counts: one here means a count bypassed the gate.
@@ -67,8 +60,7 @@ def inventory_daily_suite() -> list:
 
 def inventory_turnover_daily_suite() -> list:
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["snapshot_date", "sku_id"], severity=CRITICAL),
+        *keyed("snapshot_date", "sku_id"),
         gxe.ExpectColumnValuesToBeBetween(column="units_sold", min_value=0, severity=CRITICAL),
         gxe.ExpectColumnValuesToBeBetween(column="turnover_days", min_value=0, severity=CRITICAL),
         *shares("sell_through"),
@@ -77,9 +69,7 @@ def inventory_turnover_daily_suite() -> list:
 
 def product_groups_daily_suite() -> list:
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["activity_date", "group_kind", "group_name"],
-                                            severity=CRITICAL),
+        *keyed("activity_date", "group_kind", "group_name"),
         gxe.ExpectColumnValuesToBeInSet(column="group_kind", value_set=["category", "brand", "role"],
                                         severity=CRITICAL),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="skus_sold", column_B="hot_items", or_equal=True,
@@ -90,8 +80,7 @@ def product_groups_daily_suite() -> list:
 
 def service_nps_by_segment_suite() -> list:
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["opened_date", "segment_kind", "segment"], severity=CRITICAL),
+        *keyed("opened_date", "segment_kind", "segment"),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="tickets", column_B="answers", or_equal=True,
                                                     severity=CRITICAL),
         gxe.ExpectColumnValuesToBeBetween(column="nps", min_value=-100, max_value=100, severity=CRITICAL),
@@ -121,8 +110,7 @@ def price_discrimination_evidence_suite() -> list:
 
 def suspicious_orders_suite() -> list:
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectColumnValuesToBeUnique(column="order_id", severity=CRITICAL),
+        *keyed("order_id"),
         *shares("brushing_score"),
         gxe.ExpectColumnValuesToBeBetween(column="device_accounts", min_value=1, severity=CRITICAL),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import great_expectations.expectations as gxe
 
 from ecomlake.contracts import load_contract
-from expectations.gate import CRITICAL, WARNING
+from expectations.gate import CRITICAL, WARNING, keyed
 
 CONTRACT = load_contract("orders")
 
@@ -26,8 +26,7 @@ def silver_rules() -> list:
 
 def orders_daily_suite() -> list:
     return [
-        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["order_date", "channel"], severity=CRITICAL),
+        *keyed("order_date", "channel"),
         gxe.ExpectColumnValuesToBeInSet(column="channel", value_set=list(CONTRACT.field("channel").allowed),
                                         severity=CRITICAL),
         gxe.ExpectColumnValuesToBeBetween(column="gmv_fen", min_value=0, severity=CRITICAL),

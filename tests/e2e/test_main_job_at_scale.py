@@ -66,3 +66,4 @@ def test_the_brushing_detector_meets_its_targets_at_scale_0_1(scale_0_1):
     scores = brushing_scores(scale_0_1)
     print(f"scale 0.1: {scores.render()}")
     assert scores.precision >= 0.9 and scores.recall >= 0.8
+    assert len(scores.crowd) >= 200 and scores.crowd_recall >= 0.7

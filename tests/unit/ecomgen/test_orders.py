@@ -1,5 +1,5 @@
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from ecomgen import orders, people, pricing
 from ecomgen.model import Day, ms
@@ -56,7 +56,7 @@ def test_status_changes_can_arrive_out_of_order_and_be_replayed():
 
 
 def test_brushing_rings_share_farm_phones_and_drop_addresses_and_buy_their_targets_over_hours():
-    ring = {h.order["order_id"] for h in orders.orders_placed_on(DAY, 4, 0.005, DAY) if h.is_brushing}
+    ring = {h.order["order_id"] for h in orders.orders_placed_on(DAY, 4, 0.005, DAY) if h.is_brushing and not h.crowd}
     assert ring <= set(orders.truth(Day(DAY, 4, 0.005, DAY))["brushing_orders"])
     rows = [json.loads(r.text)["after"] or {} for r in records(4, 0.005) if not r.bad_reason]
     ring_rows = [row for row in rows if row.get("order_id") in ring]
@@ -70,6 +70,29 @@ def test_brushing_rings_share_farm_phones_and_drop_addresses_and_buy_their_targe
     assert len({item["sku_id"] for row in ring_rows for item in row["items"]}) <= 4
     hours = sorted({datetime.fromisoformat(row["created_at"]).hour for row in ring_rows})
     assert len(hours) >= 2  # spread over hours, not one burst
+
+
+def test_crowd_workers_buy_from_their_own_phones_in_lockstep_with_the_same_workers():
+    """A crowd task order (刷手) is a brushing order from its account's own phone; its workers buy the same SKUs on
+    the same day as each other again and again, across tasks and days."""
+    seed, scale = 4, 0.005
+    crowd = [h.order for day in (DAY, DAY + timedelta(days=1)) for h in orders.orders_placed_on(day, seed, scale, DAY)
+             if h.crowd]
+    truth = orders.truth(Day(DAY, seed, scale, DAY))
+    assert {o["order_id"] for o in crowd if o["created_at"] < "2026-11-21"} <= set(truth["crowd_brushing_orders"])
+    assert set(truth["crowd_brushing_orders"]) <= set(truth["brushing_orders"])
+    assert len(crowd) >= 30
+    assert all(o["device_id"] in people.person(seed, people.owner(int(o["user_id"][1:]))).devices for o in crowd)
+    buyers: dict[tuple[str, str], set[str]] = {}
+    for o in crowd:
+        buyers.setdefault((o["items"][0]["sku_id"], o["created_at"][:10]), set()).add(o["user_id"])
+    together: dict[frozenset[str], int] = {}
+    for accounts in buyers.values():
+        for a in accounts:
+            for b in accounts - {a}:
+                together[frozenset((a, b))] = together.get(frozenset((a, b)), 0) + 1
+    lockstep = {a for pair, times in together.items() if times >= 4 for a in pair}  # each pair counted twice
+    assert sum(o["user_id"] in lockstep for o in crowd) >= 0.7 * len(crowd)
 
 
 def test_a_flash_sale_brings_real_buyers_of_one_sku_within_half_an_hour_from_their_own_phones():

@@ -24,21 +24,19 @@ hours as (
 
 segments as (
 
-    {% for kind in kinds %}
     select
         order_date,
         order_hour,
-        '{{ kind }}' as segment_kind,
-        {{ kind }} as segment,
+        segment_kind,
+        segment,
         count(*) as segment_lines,
         count_if(is_marked_up) as evidence_lines,
         avg(unit_price_fen / reference_price_fen - 1) filter (where is_marked_up) as average_markup
 
     from lines
-    where {{ kind }} is not null
-    group by order_date, order_hour, {{ kind }}
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ each_kind(kinds, 'segment_kind', 'segment') }}
+    where segment is not null
+    group by order_date, order_hour, segment_kind, segment
 
 ),
 

@@ -19,11 +19,10 @@ skus as (
 
 grouped as (
 
-    {% for kind, column in kinds.items() %}
     select
         activity_date,
-        '{{ kind }}' as group_kind,
-        coalesce({{ column }}, 'unknown') as group_name,
+        group_kind,
+        group_name,
         count_if(units > 0) as skus_sold,
         count_if(is_hot_item) as hot_items,
         sum(product_views) as product_views,
@@ -35,9 +34,8 @@ grouped as (
         sum(returned_units) as returned_units
 
     from skus
-    group by activity_date, coalesce({{ column }}, 'unknown')
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ each_kind(kinds, 'group_kind', 'group_name', missing='unknown') }}
+    group by activity_date, group_kind, group_name
 
 ),
 

@@ -28,20 +28,18 @@ tickets as (
 
 final as (
 
-    {% for kind, column in kinds.items() %}
     select
         opened_date,
-        '{{ kind }}' as segment_kind,
-        {{ column }} as segment,
+        segment_kind,
+        segment,
         count(*) as tickets,
         count(distinct customer_key) as customers,
         count(nps_score) as answers,
         {{ nps('nps_score') }} as nps
 
     from tickets
-    group by opened_date, {{ column }}
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ each_kind(kinds, 'segment_kind', 'segment') }}
+    group by opened_date, segment_kind, segment
 
 )
 

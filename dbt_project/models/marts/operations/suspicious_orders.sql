@@ -10,10 +10,12 @@ select
     device_accounts,
     target_accounts,
     session_seconds,
+    lockstep_partners,
     is_shared_target,
     is_shared_device,
     is_rushed,
     is_repeated,
+    is_lockstep,
     brushing_score,
     is_suspicious
 
