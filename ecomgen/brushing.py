@@ -6,12 +6,12 @@ time of day. Half the rings script the shortest path to the purchase; the other 
 browse like shoppers first, so "bought without browsing" finds only some. The device ids and addresses
 look like everyone else's.
 
-Crowd brushing (刷手) leaves no shared phone or address: a shop posts a task in a chat group of 30 workers on
-a task platform (the same workers from day to day, 60 groups at scale 1), and 5 to 12 of them each buy its
+Crowd brushing (刷手) leaves no shared phone or address: a shop posts a task in a chat group of 20 workers on
+a task platform (the same workers from day to day, 60 groups at scale 1), and 4 to 10 of them each buy its
 target SKU once within two to six hours, from their own phones to their own addresses, browsing as the task
-tells them; the shop refunds them off the platform. A group takes four tasks a day, so its workers keep
+tells them; the shop refunds them off the platform. A group takes six tasks a day, so its workers keep
 buying the same SKUs on the same days as each other (lockstep), which honest shoppers do not. About one
-worker in seven is casual: someone who takes this one task and is never seen again, whom no lockstep finds.
+seat in ten goes to a casual worker who takes this one task and is never seen again, whom no lockstep finds.
 
 What must not be taken for a ring: a flash sale, where one SKU draws a crowd of real buyers in half an
 hour, each on their own phone and to their own address (or a pick-up station, whose address hundreds share);
@@ -33,8 +33,8 @@ RING_DEVICES, RING_ADDRESSES, RING_TARGETS = (2, 4), (1, 2), (1, 2)
 SCRIPTED_SHARE = 0.5
 # Farm phones are numbered far above any person's devices (D<person number>), so no one owns one.
 FARM_DEVICES_FROM = 900_000_000
-CROWD_GROUP_SIZE, CROWD_GROUPS_AT_SCALE_1, CROWD_TASKS_PER_GROUP = 30, 60, 4
-CROWD_WORKERS, CROWD_HOURS, CROWD_CASUAL_SHARE = (5, 12), (2, 6), 0.15
+CROWD_GROUP_SIZE, CROWD_GROUPS_AT_SCALE_1, CROWD_TASKS_PER_GROUP = 20, 60, 6
+CROWD_WORKERS, CROWD_HOURS, CROWD_CASUAL_SHARE = (4, 10), (2, 6), 0.1
 FLASH_SALE_BUYERS_AT_SCALE_1, MIN_FLASH_SALE_BUYERS, FLASH_SALE_MINUTES = 300, 10, 30
 
 
