@@ -55,8 +55,8 @@ run: install ## the main job: demo deliveries of the ten sources, every DAG on t
 	$(BIN)/ecomgen demo $(ARGS)
 
 # Its own data root and metastore port: a scale-1 day does not mix with the demo data.
-bench: install ## one full day at scale 1 (100k orders, 5M clicks): rows per second per source
-	ECOMLAKE_VAR=$(CURDIR)/var/bench ECOMLAKE_METASTORE_PORT=1537 $(BIN)/ecomgen demo --scale 1 --days 1 $(ARGS)
+bench: install ## a scale-1 day timed per stage, checked against DuckDB (ARGS="--scales 0.1 0.3 1 --incremental")
+	ECOMLAKE_VAR=$(CURDIR)/var/bench ECOMLAKE_METASTORE_PORT=1537 $(BIN)/ecomgen bench $(ARGS)
 
 up: install ## start metastore, SQL endpoint (:10000) and Airflow UI (:8080)
 	$(BIN)/ecomlake up
@@ -104,7 +104,7 @@ dbt: install ## run dbt on the platform's Spark session, e.g. make dbt ARGS="bui
 	$(BIN)/ecomlake dbt $(ARGS)
 
 lock: ## re-resolve requirements.lock from pyproject.toml
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench --python-version 3.11 -o requirements.lock
 
 clean: down ## remove data (var/), keep the virtualenv and caches
 	rm -rf var dbt_project/target dbt_project/logs

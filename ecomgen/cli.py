@@ -3,6 +3,7 @@
     ecomgen demo       the README's main job: generate demo days, run every DAG on them, score against the truth
     ecomgen generate   write synthetic deliveries to the landing zone
     ecomgen deliver    deliver one day into landing; --wait times the event-driven orders chain
+    ecomgen bench      time the chain stage by stage at a scale; check its headline figures against DuckDB
 
 This package is for development and demos: the platform never imports it.
 """
@@ -109,6 +110,12 @@ def cmd_deliver(args: argparse.Namespace) -> None:
             raise SystemExit(1)
 
 
+def cmd_bench(args: argparse.Namespace) -> None:
+    from ecomgen.bench.run import bench
+
+    bench(args)
+
+
 def _with_generation(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--start", type=date.fromisoformat, default=DEMO_START,
                    help=f"first delivery date (default {DEMO_START})")
@@ -145,6 +152,21 @@ def parser() -> argparse.ArgumentParser:
                          help="wait for the ingestion and mart runs it triggers and print the latency")
     deliver.add_argument("--timeout", type=float, default=900, help="seconds to wait (default 900)")
     deliver.set_defaults(func=cmd_deliver)
+    bench = commands.add_parser(
+        "bench", help="time landing → every mart per stage (rows/s per core, peak memory of the process tree), "
+        "build the headline figures with DuckDB from the same landing files, fail if the engines disagree",
+        description="Each scale runs in a data root of its own under the current one (make bench: var/bench); "
+        "results go to <var>/<timestamp>.json and .md.")
+    bench.add_argument("--scales", type=float, nargs="+", default=[1.0], metavar="SCALE",
+                       help="scales to measure, e.g. 0.1 0.3 1 for a scale curve (default 1)")
+    bench.add_argument("--days", type=int, default=1, help="days in the measured run (default 1)")
+    bench.add_argument("--start", type=date.fromisoformat, default=DEMO_START, help=f"first day (default {DEMO_START})")
+    bench.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    bench.add_argument("--incremental", action="store_true",
+                       help="then one more day on top, and a full rebuild of all the days in a fresh lake: "
+                            "prints incremental ÷ full")
+    bench.add_argument("--no-duckdb", action="store_true", help="skip the DuckDB comparison")
+    bench.set_defaults(func=cmd_bench)
     return root
 
 

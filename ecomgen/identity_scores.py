@@ -90,7 +90,7 @@ def normalized_phone(raw: str) -> str:
     return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
 
 
-def _tokeniser(cfg: Settings):
+def tokeniser(cfg: Settings):
     key = (os.environ.get(KEY_ENV) or secret_once(cfg.var_dir / "secrets" / "hmac.key")).encode()  # as pii.py
 
     def token(value: str) -> str:
@@ -102,7 +102,7 @@ def _tokeniser(cfg: Settings):
 def truth(cfg: Settings) -> dict[Identifier, str]:
     """``<truth>/identity.csv`` as silver would name each identifier: (type, identifier) → person ("" = nobody);
     then the strangers who registered with a recycled number so far (the number is theirs now)."""
-    tokenise = _tokeniser(cfg)
+    tokenise = tokeniser(cfg)
 
     def named(kind: str, value: str) -> Identifier:
         return kind, tokenise.get(kind, str)(value)

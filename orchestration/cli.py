@@ -104,13 +104,15 @@ def cmd_dbt(args: argparse.Namespace) -> None:
 
 
 def _run_main_dags(cfg: Settings, logical_date: date, dag_ids: tuple[str, ...] = MAIN_DAGS,
-                   ingest_conf: dict | None = None) -> None:
-    """Run the DAGs as real Airflow DAG runs, in order, their tasks' work on the engine (one warm Spark session)."""
+                   ingest_conf: dict | None = None, timings: Path | None = None) -> None:
+    """Run the DAGs as real Airflow DAG runs, in order, their tasks' work on the engine (one warm Spark session);
+    ``timings``: where each run's start and end go (see :mod:`orchestration.dag_runs`)."""
     with engine_for_this_command(cfg):
         _airflow(cfg, "db", "migrate", log_name="airflow-db-migrate")
         conf = ["--conf", json.dumps(ingest_conf)] if ingest_conf else []
+        timed = ["--timings", str(timings)] if timings else []
         _run_logged(cfg, [sys.executable, "-m", "orchestration.dag_runs", "--logical-date", logical_date.isoformat(),
-                          *conf, *dag_ids], log_name="main-dag-runs")
+                          *conf, *timed, *dag_ids], log_name="main-dag-runs")
 
 
 def wait_for_chain(cfg: Settings, landed: datetime, timeout_s: float) -> str:

@@ -1,0 +1,63 @@
+"""The headline figures as Spark wrote them: silver, quarantine, the file ledger and the marts, read with
+delta-rs (:mod:`ecomgen.lake`), in the shapes :mod:`ecomgen.bench.duck` computes them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ecomgen.bench.duck import CustomerMap, Figures
+from ecomgen.identity_scores import tokeniser
+from ecomgen.lake import query
+from ecomlake.config import Settings
+from ecomlake.contracts import Contract
+
+
+def source_figures(cfg: Settings, contract: Contract) -> Figures:
+    """Records the ledger counted, quarantined per reason, live rows of silver."""
+    source = contract.source
+    records = query(cfg, f"select sum(lines) from f where source = '{source}'", {"f": "ops.ingested_files"})
+    figures: Figures = {("records",): (records[0][0] or 0,)}
+    for reason, n in query(cfg, "select reason, count(*) from q group by reason", {"q": f"quarantine.{source}"}):
+        figures[("quarantined", reason)] = (n,)
+    live = ("where not _is_deleted" if contract.is_cdc else "where is_current" if contract.silver.history else "")
+    figures[("live",)] = query(cfg, f"select count(*) from s {live}", {"s": contract.silver_table})[0]
+    return figures
+
+
+def orders_daily(cfg: Settings) -> Figures:
+    rows = query(cfg, "select order_date, channel, orders, paid_orders, buyers, gmv_fen, units_sold, aov_fen from m",
+                 {"m": "marts.orders_daily"})
+    return {(d, c): tuple(values) for d, c, *values in rows}
+
+
+def campaign_spend(cfg: Settings) -> Figures:
+    rows = query(cfg, "select activity_date, campaign_id, spend_fen from m where spend_fen is not null",
+                 {"m": "marts.campaign_performance_daily"})
+    return {(d, c): (s,) for d, c, s in rows}
+
+
+def gmv_tree(cfg: Settings) -> Figures:
+    rows = query(cfg, "select activity_date, channel, visitors, paid_orders, gmv_fen from m",
+                 {"m": "marts.gmv_tree_daily"})
+    return {(d, c): (v, o, g) for d, c, v, o, g in rows}
+
+
+def customer_value(cfg: Settings) -> Figures:
+    rows = query(cfg, "select customer_key, paid_orders, gmv_fen from m where paid_orders > 0",
+                 {"m": "marts.customers"})
+    return {(k,): (o, g) for k, o, g in rows}
+
+
+def as_of(cfg: Settings) -> date:
+    """The data date the profiles were computed as of."""
+    return query(cfg, "select max(as_of_date) from m", {"m": "marts.customers"})[0][0]
+
+
+def customer_map(cfg: Settings) -> CustomerMap:
+    """The published identifier → customer map, accounts and phones, with the lake's phone tokeniser."""
+    rows = query(cfg, "select identifier_type, identifier, customer_key from m where customer_key is not null "
+                      "and identifier_type in ('user_id', 'phone')", {"m": "marts.customer_identifiers"})
+    by_type: dict[str, dict[str, str]] = {"user_id": {}, "phone": {}}
+    for kind, identifier, key in rows:
+        by_type[kind][identifier] = key
+    return CustomerMap(by_type["user_id"], by_type["phone"], tokeniser(cfg)["phone"])

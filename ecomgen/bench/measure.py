@@ -1,0 +1,182 @@
+"""One measured run in one data root (``ECOMLAKE_VAR``): generate days, run the main job's DAGs on them, time
+every stage with the peak memory of the process tree, then (optionally) build the headline figures with
+DuckDB from the same landing files and check that both engines agree.
+
+    python -m ecomgen.bench.measure --scale 1 --days 1 --out result.json [--duckdb]
+
+``ecomgen bench`` runs it once per scale (and per incremental or rebuild leg) and prints the tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+from ecomgen import SOURCES, generate
+from ecomgen.bench import duck, lake_figures
+from ecomgen.bench.memory import TreeMemory
+from ecomlake.config import Settings, settings
+from ecomlake.contracts import load_contract
+
+log = logging.getLogger("ecomgen.bench")
+
+# Each headline: the sources DuckDB reads for it, the DAGs Spark runs for it (besides those sources' ingest).
+HEADLINES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "orders_daily": (("orders",), ("orders_marts",)),
+    "campaign spend per day": (("ad_spend",), ("marketing_marts",)),
+    "GMV tree (visitors, paid orders, GMV)": (("orders", "clickstream"), ("marketing_marts",)),
+    "customers' paid orders and GMV": (("orders",), ("identity_graph", "customer_marts")),
+}
+
+
+def _stage(name: str, started: float, ended: float, rows: int | None, memory: TreeMemory) -> dict:
+    return {"stage": name, "seconds": round(ended - started, 2), "rows": rows,
+            "peak_rss_bytes": memory.peak(started, ended)}
+
+
+def _rows_of(dag_id: str, report: dict | None) -> int | None:
+    """What a DAG run processed: rows delivered for an ingest, identifiers for the graph, rows built for marts."""
+    if report is None:
+        return None
+    if dag_id.startswith("ingest_"):
+        return report["steps"]["ingest"]["rows_in"]
+    if dag_id == "identity_graph":
+        return report["steps"]["identity"]["identifiers"]
+    return sum(table["rows"] for table in report["tables"].values()) or None
+
+
+def spark_chain(cfg: Settings, last_day: date, memory: TreeMemory) -> list[dict]:
+    """The main job's DAG runs (real Airflow runs, one warm engine), one stage per DAG."""
+    from orchestration.cli import _dags_for, _reports, _run_main_dags
+
+    timings = cfg.var_dir / "run" / "bench-timings.jsonl"
+    timings.parent.mkdir(parents=True, exist_ok=True)
+    timings.unlink(missing_ok=True)
+    dag_ids = _dags_for(list(SOURCES))
+    _run_main_dags(cfg, last_day, dag_ids, timings=timings)
+    reports = _reports(cfg, dag_ids)
+    runs = [json.loads(line) for line in timings.read_text().splitlines()]
+    return [_stage(r["dag_id"], r["started"], r["ended"], _rows_of(r["dag_id"], reports.get(r["dag_id"])), memory)
+            for r in runs]
+
+
+def _timed(work: Callable[[], duck.Figures]) -> tuple[float, duck.Figures]:
+    started = time.monotonic()
+    figures = work()
+    return time.monotonic() - started, figures
+
+
+def duckdb_side(cfg: Settings, days: list[str]) -> dict[str, tuple[float, duck.Figures]]:
+    """Seconds and figures of each DuckDB step: a source's landing → latest state, then each headline's query."""
+    import duckdb
+
+    con = duckdb.connect(config={"threads": os.cpu_count() or 1, "TimeZone": "UTC"})
+    steps: dict[str, tuple[float, duck.Figures]] = {}
+    landing = Path(str(cfg.landing_root))
+    for source in SOURCES:
+        contract = load_contract(source)
+
+        def ingest(contract=contract) -> duck.Figures:
+            duck.land(con, contract, duck.delivered_files(landing, contract, days))
+            duck.build_latest(con, contract)
+            return duck.source_figures(con, contract.source)
+
+        steps[f"ingest {source}"] = _timed(ingest)
+    own = _own_channels()
+    steps["orders_daily"] = _timed(lambda: duck.orders_daily(con))
+    steps["campaign spend per day"] = _timed(lambda: duck.campaign_spend(con))
+    steps["GMV tree (visitors, paid orders, GMV)"] = _timed(lambda: duck.gmv_tree(con, own))
+    owners, as_of = lake_figures.customer_map(cfg), lake_figures.as_of(cfg)
+    steps["customers' paid orders and GMV"] = _timed(lambda: duck.customer_value(con, owners, as_of))
+    return steps
+
+
+def _own_channels() -> list[str]:
+    """The shop's own channels, as the dbt project defines them (var ``own_channels``)."""
+    import yaml
+
+    from orchestration.dbt import PROJECT_DIR
+
+    return yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["own_channels"]
+
+
+def spark_figures(cfg: Settings) -> dict[str, duck.Figures]:
+    """The same figures from the lake Spark wrote."""
+    figures = {f"ingest {s}": lake_figures.source_figures(cfg, load_contract(s)) for s in SOURCES}
+    figures["orders_daily"] = lake_figures.orders_daily(cfg)
+    figures["campaign spend per day"] = lake_figures.campaign_spend(cfg)
+    figures["GMV tree (visitors, paid orders, GMV)"] = lake_figures.gmv_tree(cfg)
+    figures["customers' paid orders and GMV"] = lake_figures.customer_value(cfg)
+    return figures
+
+
+def disagreements(ours: duck.Figures, theirs: duck.Figures, limit: int = 5) -> list[str]:
+    """Keys whose values differ (or that one engine lacks), at most ``limit`` of them, as text."""
+    keys = sorted(set(ours) | set(theirs), key=str)
+    differ = [k for k in keys if ours.get(k) != theirs.get(k)]
+    return [f"{k}: Spark {theirs.get(k)} ≠ DuckDB {ours.get(k)}" for k in differ[:limit]] + (
+        [f"… and {len(differ) - limit} more"] if len(differ) > limit else [])
+
+
+def compare(cfg: Settings, stages: list[dict], days: list[str]) -> list[dict]:
+    """Each headline: DuckDB's and Spark's seconds from landing, and whether their figures agree."""
+    duck_steps = duckdb_side(cfg, days)
+    spark = spark_figures(cfg)
+    seconds = {s["stage"]: s["seconds"] for s in stages}
+    rows = []
+    for name, (duck_seconds, ours) in duck_steps.items():
+        if name.startswith("ingest "):
+            sources, dags = (name.removeprefix("ingest "),), ()
+        else:
+            sources, dags = HEADLINES[name]
+            duck_seconds += sum(duck_steps[f"ingest {s}"][0] for s in sources)
+        spark_seconds = sum(seconds.get(f"ingest_{s}", 0) for s in sources) + sum(seconds.get(d, 0) for d in dags)
+        rows.append({"headline": name, "spark_seconds": round(spark_seconds, 2),
+                     "duckdb_seconds": round(duck_seconds, 3), "spark_covers": [f"ingest_{s}" for s in sources] +
+                     list(dags), "figures": len(ours), "disagreements": disagreements(ours, spark[name])})
+    return rows
+
+
+def measure(start: date, days: int, first_day: date | None, seed: int, scale: float, with_duckdb: bool) -> dict:
+    cfg = settings()
+    with TreeMemory() as memory:
+        started = time.time()
+        generated = list(generate(cfg, list(SOURCES), start, days, seed, scale, first_day))
+        stages = [_stage("generate", started, time.time(), sum(r.lines for r in generated), memory)]
+        log.info("generated %d records in %.0f s", stages[0]["rows"], stages[0]["seconds"])
+        stages += spark_chain(cfg, start + timedelta(days=days - 1), memory)
+    result = {"scale": scale, "seed": seed, "start": start.isoformat(), "days": days,
+              "first_day": (first_day or start).isoformat(), "cores": os.cpu_count(), "stages": stages,
+              "chain_seconds": round(sum(s["seconds"] for s in stages[1:]), 2),
+              "peak_rss_bytes": max(s["peak_rss_bytes"] for s in stages)}
+    if with_duckdb:
+        all_days = sorted(p.name for p in (Path(str(cfg.landing_root)) / "orders").iterdir() if p.is_dir())
+        result["versus_duckdb"] = compare(cfg, stages, all_days)
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m ecomgen.bench.measure", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--start", type=date.fromisoformat, required=True)
+    parser.add_argument("--days", type=int, default=1)
+    parser.add_argument("--first-day", type=date.fromisoformat)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--duckdb", action="store_true", help="also build the headline figures with DuckDB")
+    parser.add_argument("--out", type=Path, required=True, help="where the result goes (JSON)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        datefmt="%H:%M:%S")
+    result = measure(args.start, args.days, args.first_day, args.seed, args.scale, args.duckdb)
+    args.out.write_text(json.dumps(result, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
