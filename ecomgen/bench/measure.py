@@ -76,7 +76,7 @@ def duckdb_side(cfg: Settings, days: list[str]) -> dict[str, tuple[float, duck.F
     """Seconds and figures of each DuckDB step: a source's landing → latest state, then each headline's query."""
     import duckdb
 
-    con = duckdb.connect(config={"threads": os.cpu_count() or 1, "TimeZone": "UTC"})
+    con = duckdb.connect(config={"threads": os.cpu_count() or 1})
     steps: dict[str, tuple[float, duck.Figures]] = {}
     landing = Path(str(cfg.landing_root))
     for source in SOURCES:

@@ -21,7 +21,7 @@ def test_the_lake_holds_what_duckdb_reads_from_the_files_spark_loaded(ten_source
     contract = load_contract(source)
     loaded = [row[0] for row in query(cfg, f"select source_file from f where source = '{source}'",
                                       {"f": "ops.ingested_files"})]
-    con = duckdb.connect(config={"TimeZone": "UTC", "threads": 2})
+    con = duckdb.connect(config={"threads": 2})
     duck.land(con, contract, [Path(str(cfg.landing_root)) / f for f in loaded])
     duck.build_latest(con, contract)
     expected = duck.source_figures(con, source)
