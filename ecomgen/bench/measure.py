@@ -13,6 +13,7 @@ import argparse
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -51,6 +52,23 @@ def _rows_of(dag_id: str, report: dict | None) -> int | None:
     return sum(table["rows"] for table in report["tables"].values()) or None
 
 
+def _runs(timings: Path) -> list[dict]:
+    return [json.loads(line) for line in timings.read_text().splitlines()] if timings.exists() else []
+
+
+def _report_progress(timings: Path, total: int, done: threading.Event) -> None:
+    """Log each DAG run as it ends (the runs' own output goes to their log file)."""
+    seen = 0
+    while True:
+        finished = done.wait(5)
+        runs = _runs(timings)
+        for n, run in enumerate(runs[seen:], start=seen + 1):
+            log.info("%d/%d %s: %s in %.0f s", n, total, run["dag_id"], run["state"], run["ended"] - run["started"])
+        seen = len(runs)
+        if finished:
+            return
+
+
 def spark_chain(cfg: Settings, last_day: date, memory: TreeMemory) -> list[dict]:
     """The main job's DAG runs (real Airflow runs, one warm engine), one stage per DAG."""
     from orchestration.cli import _dags_for, _reports, _run_main_dags
@@ -59,9 +77,16 @@ def spark_chain(cfg: Settings, last_day: date, memory: TreeMemory) -> list[dict]
     timings.parent.mkdir(parents=True, exist_ok=True)
     timings.unlink(missing_ok=True)
     dag_ids = _dags_for(list(SOURCES))
-    _run_main_dags(cfg, last_day, dag_ids, timings=timings)
+    done = threading.Event()
+    progress = threading.Thread(target=_report_progress, args=(timings, len(dag_ids), done), daemon=True)
+    progress.start()
+    try:
+        _run_main_dags(cfg, last_day, dag_ids, timings=timings)
+    finally:
+        done.set()
+        progress.join()
     reports = _reports(cfg, dag_ids)
-    runs = [json.loads(line) for line in timings.read_text().splitlines()]
+    runs = _runs(timings)
     return [_stage(r["dag_id"], r["started"], r["ended"], _rows_of(r["dag_id"], reports.get(r["dag_id"])), memory)
             for r in runs]
 
