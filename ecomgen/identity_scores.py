@@ -16,6 +16,7 @@ import io
 import os
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ecomgen import manifests
@@ -90,7 +91,8 @@ def normalized_phone(raw: str) -> str:
     return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
 
 
-def tokeniser(cfg: Settings):
+def tokeniser(cfg: Settings) -> dict[str, Callable[[str], str]]:
+    """The keyed token silver gives a phone and an email (normalised as silver normalises them), by PII kind."""
     key = (os.environ.get(KEY_ENV) or secret_once(cfg.var_dir / "secrets" / "hmac.key")).encode()  # as pii.py
 
     def token(value: str) -> str:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -34,7 +35,8 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
 
 
 def duck_type(spark_type: str) -> str:
-    """The DuckDB type of a contract's (Spark) type; arrays of structs stay JSON text, checked as arrays."""
+    """The DuckDB type of a contract's (Spark) type; an array of structs stays JSON (only "is it an array" is
+    checked, not each element's fields)."""
     if spark_type.startswith("decimal"):
         return spark_type.upper()
     if spark_type.startswith("array<"):
@@ -42,7 +44,7 @@ def duck_type(spark_type: str) -> str:
     return _SCALARS[spark_type]
 
 
-def _quoted(values) -> str:
+def _quoted(values: Iterable[object]) -> str:
     return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
 
 
@@ -83,20 +85,21 @@ def _json_records(con: duckdb.DuckDBPyConnection, contract: Contract, files: lis
     """Each line as delivered, the fields of its row as text (``raw_``) and typed, the CDC envelope."""
     lines = (f"read_csv({[str(f) for f in files]}, columns={{'value': 'VARCHAR'}}, delim=chr(1), quote='', "
              "escape='', header=false, auto_detect=false, filename=true)")
-    row = ("CASE WHEN json_type(value, '$.after') = 'OBJECT' THEN json_extract(value, '$.after') "
-           "ELSE json_extract(value, '$.before') END" if contract.is_cdc else "value")
+    row = ("CASE WHEN json_type(_json, '$.after') = 'OBJECT' THEN json_extract(_json, '$.after') "
+           "ELSE json_extract(_json, '$.before') END" if contract.is_cdc else "_json")
     envelope = ("json_extract_string(_json, '$.op') AS op, TRY_CAST(json_extract_string(_json, '$.ts_ms') AS BIGINT)"
                 " AS ts_ms," if contract.is_cdc else "")
     raws = ", ".join(f"json_extract_string(_row, '$.\"{f.name}\"') AS \"raw_{f.name}\"" for f in contract.fields)
     return f"""
         SELECT value, filename, CASE WHEN _json IS NULL THEN '{Reason.MALFORMED_JSON}' END AS malformed,
                {envelope} {raws}
-        FROM (SELECT *, CASE WHEN _json IS NOT NULL THEN {row.replace("value", "_json")} END AS _row
+        FROM (SELECT *, CASE WHEN _json IS NOT NULL THEN {row} END AS _row
               FROM (SELECT *, CASE WHEN json_valid(value) THEN value END AS _json FROM {lines}))"""
 
 
 def _csv_records(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[Path]) -> str:
-    """CSV lines parsed by RFC 4180 (Python's reader); a file's layout comes from its name's variant prefix."""
+    """CSV lines parsed by Python's reader (a doubled quote inside quotes is one quote, as Spark's reader is set
+    up); a file's layout comes from its name's variant prefix. Lines end as Spark's text reader ends them."""
     layouts = contract.variants or {None: {f.name: f.name for f in contract.fields}}
     rows = []
     for file in files:
@@ -104,7 +107,7 @@ def _csv_records(con: duckdb.DuckDBPyConnection, contract: Contract, files: list
         layout = layouts.get(variant)
         text = file.read_text(encoding="utf-8")
         header = None if layout is None else list(layout)
-        for line in text.splitlines():
+        for line in re.split(r"\r\n|\r|\n", text.removesuffix("\n")):
             values = next(csv.reader(io.StringIO(line)), [])
             if values == header:
                 continue
@@ -128,7 +131,8 @@ def _csv_records(con: duckdb.DuckDBPyConnection, contract: Contract, files: list
 
 def _parquet_records(con: duckdb.DuckDBPyConnection, contract: Contract, files: list[Path]) -> str:
     raws = ", ".join(f'CAST("{f.name}" AS VARCHAR) AS "raw_{f.name}"' for f in contract.fields)
-    return (f"SELECT to_json(p)::VARCHAR AS value, filename, NULL::VARCHAR AS malformed, {raws} "
+    row = ", ".join(f"'{f.name}': \"{f.name}\"" for f in contract.fields)
+    return (f"SELECT to_json({{{row}}})::VARCHAR AS value, filename, NULL::VARCHAR AS malformed, {raws} "
             f"FROM read_parquet({[str(f) for f in files]}, filename=true) AS p")
 
 
@@ -199,9 +203,9 @@ def orders_daily(con: duckdb.DuckDBPyConnection) -> Figures:
 
 def campaign_spend(con: duckdb.DuckDBPyConnection) -> Figures:
     """Each campaign's spend per day as its platform reports it, in fen."""
-    rows = _rows(con, """SELECT spend_date, campaign_id, CAST(round(spend_yuan * 100) AS BIGINT)
+    rows = _rows(con, """SELECT spend_date, platform, campaign_id, CAST(round(spend_yuan * 100) AS BIGINT)
                       FROM latest_ad_spend""")
-    return {(d, c): (s,) for d, c, s in rows}
+    return {(d, p, c): (s,) for d, p, c, s in rows}
 
 
 def gmv_tree(con: duckdb.DuckDBPyConnection, own_channels: list[str]) -> Figures:

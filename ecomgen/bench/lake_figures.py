@@ -31,9 +31,9 @@ def orders_daily(cfg: Settings) -> Figures:
 
 
 def campaign_spend(cfg: Settings) -> Figures:
-    rows = query(cfg, "select activity_date, campaign_id, spend_fen from m where spend_fen is not null",
+    rows = query(cfg, "select activity_date, platform, campaign_id, spend_fen from m where spend_fen is not null",
                  {"m": "marts.campaign_performance_daily"})
-    return {(d, c): (s,) for d, c, s in rows}
+    return {(d, p, c): (s,) for d, p, c, s in rows}
 
 
 def gmv_tree(cfg: Settings) -> Figures:

@@ -16,8 +16,11 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+
+import duckdb
 
 from ecomgen import SOURCES, generate
 from ecomgen.bench import duck, lake_figures
@@ -27,13 +30,40 @@ from ecomlake.contracts import load_contract
 
 log = logging.getLogger("ecomgen.bench")
 
-# Each headline: the sources DuckDB reads for it, the DAGs Spark runs for it (besides those sources' ingest).
-HEADLINES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "orders_daily": (("orders",), ("orders_marts",)),
-    "campaign spend per day": (("ad_spend",), ("marketing_marts",)),
-    "GMV tree (visitors, paid orders, GMV)": (("orders", "clickstream"), ("marketing_marts",)),
-    "customers' paid orders and GMV": (("orders",), ("identity_graph", "customer_marts")),
-}
+
+@dataclass(frozen=True)
+class Headline:
+    """A figure both engines build: DuckDB from the latest states it made of ``sources`` (``duckdb(con, cfg)``),
+    Spark by those sources' ingest DAGs and ``dags`` (read back by ``lake(cfg)``)."""
+
+    name: str
+    sources: tuple[str, ...]
+    dags: tuple[str, ...]
+    duckdb: Callable[[duckdb.DuckDBPyConnection, Settings], duck.Figures]
+    lake: Callable[[Settings], duck.Figures]
+
+
+def _own_channels() -> list[str]:
+    """The shop's own channels, as the dbt project defines them (var ``own_channels``)."""
+    import yaml
+
+    from orchestration.dbt import PROJECT_DIR
+
+    return yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["own_channels"]
+
+
+HEADLINES = (
+    Headline("orders_daily", ("orders",), ("orders_marts",), lambda con, _: duck.orders_daily(con),
+             lake_figures.orders_daily),
+    Headline("campaign spend per day", ("ad_spend",), ("marketing_marts",), lambda con, _: duck.campaign_spend(con),
+             lake_figures.campaign_spend),
+    Headline("GMV tree (visitors, paid orders, GMV)", ("orders", "clickstream"), ("marketing_marts",),
+             lambda con, _: duck.gmv_tree(con, _own_channels()), lake_figures.gmv_tree),
+    # DuckDB takes the published identifier → customer map as given: the identity graph is not rebuilt there.
+    Headline("customers' paid orders and GMV", ("orders",), ("identity_graph", "customer_marts"),
+             lambda con, cfg: duck.customer_value(con, lake_figures.customer_map(cfg), lake_figures.as_of(cfg)),
+             lake_figures.customer_value),
+)
 
 
 def _stage(name: str, started: float, ended: float, rows: int | None, memory: TreeMemory) -> dict:
@@ -91,54 +121,17 @@ def spark_chain(cfg: Settings, last_day: date, memory: TreeMemory) -> list[dict]
             for r in runs]
 
 
-def _timed(work: Callable[[], duck.Figures]) -> tuple[float, duck.Figures]:
-    started = time.monotonic()
-    figures = work()
-    return time.monotonic() - started, figures
+def _ingest_headline(source: str, landing: Path, days: list[str]) -> Headline:
+    """A source's records, rejections by reason and live latest state (DuckDB's latest state stays in ``con``
+    for the other headlines)."""
+    contract = load_contract(source)
 
+    def build(con: duckdb.DuckDBPyConnection, _: Settings) -> duck.Figures:
+        duck.land(con, contract, duck.delivered_files(landing, contract, days))
+        duck.build_latest(con, contract)
+        return duck.source_figures(con, source)
 
-def duckdb_side(cfg: Settings, days: list[str]) -> dict[str, tuple[float, duck.Figures]]:
-    """Seconds and figures of each DuckDB step: a source's landing → latest state, then each headline's query."""
-    import duckdb
-
-    con = duckdb.connect(config={"threads": os.cpu_count() or 1})
-    steps: dict[str, tuple[float, duck.Figures]] = {}
-    landing = Path(str(cfg.landing_root))
-    for source in SOURCES:
-        contract = load_contract(source)
-
-        def ingest(contract=contract) -> duck.Figures:
-            duck.land(con, contract, duck.delivered_files(landing, contract, days))
-            duck.build_latest(con, contract)
-            return duck.source_figures(con, contract.source)
-
-        steps[f"ingest {source}"] = _timed(ingest)
-    own = _own_channels()
-    steps["orders_daily"] = _timed(lambda: duck.orders_daily(con))
-    steps["campaign spend per day"] = _timed(lambda: duck.campaign_spend(con))
-    steps["GMV tree (visitors, paid orders, GMV)"] = _timed(lambda: duck.gmv_tree(con, own))
-    owners, as_of = lake_figures.customer_map(cfg), lake_figures.as_of(cfg)
-    steps["customers' paid orders and GMV"] = _timed(lambda: duck.customer_value(con, owners, as_of))
-    return steps
-
-
-def _own_channels() -> list[str]:
-    """The shop's own channels, as the dbt project defines them (var ``own_channels``)."""
-    import yaml
-
-    from orchestration.dbt import PROJECT_DIR
-
-    return yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["own_channels"]
-
-
-def spark_figures(cfg: Settings) -> dict[str, duck.Figures]:
-    """The same figures from the lake Spark wrote."""
-    figures = {f"ingest {s}": lake_figures.source_figures(cfg, load_contract(s)) for s in SOURCES}
-    figures["orders_daily"] = lake_figures.orders_daily(cfg)
-    figures["campaign spend per day"] = lake_figures.campaign_spend(cfg)
-    figures["GMV tree (visitors, paid orders, GMV)"] = lake_figures.gmv_tree(cfg)
-    figures["customers' paid orders and GMV"] = lake_figures.customer_value(cfg)
-    return figures
+    return Headline(f"ingest {source}", (source,), (), build, lambda cfg: lake_figures.source_figures(cfg, contract))
 
 
 def disagreements(ours: duck.Figures, theirs: duck.Figures, limit: int = 5) -> list[str]:
@@ -150,27 +143,29 @@ def disagreements(ours: duck.Figures, theirs: duck.Figures, limit: int = 5) -> l
 
 
 def compare(cfg: Settings, stages: list[dict], days: list[str]) -> list[dict]:
-    """Each headline: DuckDB's and Spark's seconds from landing, and whether their figures agree."""
-    duck_steps = duckdb_side(cfg, days)
-    spark = spark_figures(cfg)
-    seconds = {s["stage"]: s["seconds"] for s in stages}
+    """Each headline (the sources' first): DuckDB's and Spark's seconds from landing, and whether their figures
+    agree."""
+    con = duckdb.connect(config={"threads": os.cpu_count() or 1})
+    landing = Path(str(cfg.landing_root))
+    spark_seconds = {s["stage"]: s["seconds"] for s in stages}
+    duck_seconds: dict[str, float] = {}
     rows = []
-    for name, (duck_seconds, ours) in duck_steps.items():
-        if name.startswith("ingest "):
-            sources, dags = (name.removeprefix("ingest "),), ()
-        else:
-            sources, dags = HEADLINES[name]
-            duck_seconds += sum(duck_steps[f"ingest {s}"][0] for s in sources)
-        spark_seconds = sum(seconds.get(f"ingest_{s}", 0) for s in sources) + sum(seconds.get(d, 0) for d in dags)
-        rows.append({"headline": name, "spark_seconds": round(spark_seconds, 2),
-                     "duckdb_seconds": round(duck_seconds, 3), "spark_covers": [f"ingest_{s}" for s in sources] +
-                     list(dags), "figures": len(ours), "disagreements": disagreements(ours, spark[name])})
+    for headline in (*[_ingest_headline(s, landing, days) for s in SOURCES], *HEADLINES):
+        started = time.monotonic()
+        ours = headline.duckdb(con, cfg)
+        duck_seconds[headline.name] = time.monotonic() - started
+        upstream = [] if headline.name.startswith("ingest ") else [f"ingest {s}" for s in headline.sources]
+        covers = [f"ingest_{s}" for s in headline.sources] + list(headline.dags)
+        rows.append({"headline": headline.name, "spark_seconds": round(sum(spark_seconds.get(d, 0) for d in covers), 2),
+                     "duckdb_seconds": round(duck_seconds[headline.name] + sum(duck_seconds[u] for u in upstream), 3),
+                     "spark_covers": covers, "figures": len(ours),
+                     "disagreements": disagreements(ours, headline.lake(cfg))})
     return rows
 
 
 def measure(start: date, days: int, first_day: date | None, seed: int, scale: float, with_duckdb: bool) -> dict:
     cfg = settings()
-    with TreeMemory() as memory:
+    with TreeMemory(cfg.run_dir) as memory:
         started = time.time()
         generated = list(generate(cfg, list(SOURCES), start, days, seed, scale, first_day))
         stages = [_stage("generate", started, time.time(), sum(r.lines for r in generated), memory)]
@@ -181,7 +176,9 @@ def measure(start: date, days: int, first_day: date | None, seed: int, scale: fl
               "chain_seconds": round(sum(s["seconds"] for s in stages[1:]), 2),
               "peak_rss_bytes": max(s["peak_rss_bytes"] for s in stages)}
     if with_duckdb:
-        all_days = sorted(p.name for p in (Path(str(cfg.landing_root)) / "orders").iterdir() if p.is_dir())
+        landing = Path(str(cfg.landing_root))
+        all_days = sorted({d.name for s in SOURCES if (landing / s).is_dir() for d in (landing / s).iterdir()
+                           if d.is_dir()})
         result["versus_duckdb"] = compare(cfg, stages, all_days)
     return result
 

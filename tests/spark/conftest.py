@@ -24,16 +24,30 @@ def lake_world() -> tuple[int, float, date]:
     return LAKE_SEED, LAKE_SCALE, LAKE_START
 
 
+_AS_FIRST_LOADED: dict[str, dict] = {}
+
+
 @pytest.fixture(scope="session")
 def ten_source_lake(spark, cfg) -> dict[str, tuple[dict, dict]]:
     """Generate the lake's landing files and truth, then run the ingest hop of every source in order:
-    source → (ingest result, silver result)."""
+    source → (ingest result, silver result). What the lake then holds per source is kept (see
+    :func:`as_first_loaded`) before other modules deliver more."""
     from ecomgen import generate
-    from ecomlake.contracts import SOURCE_ORDER
+    from ecomgen.bench.lake_figures import source_figures
+    from ecomlake.contracts import SOURCE_ORDER, load_contract
     from orchestration import pipeline
 
     generate(cfg, list(SOURCE_ORDER), LAKE_START, LAKE_DAYS, LAKE_SEED, LAKE_SCALE)
-    return {source: (pipeline.ingest(source), pipeline.build_silver(source)) for source in SOURCE_ORDER}
+    loaded = {source: (pipeline.ingest(source), pipeline.build_silver(source)) for source in SOURCE_ORDER}
+    _AS_FIRST_LOADED.update({source: source_figures(cfg, load_contract(source)) for source in SOURCE_ORDER})
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def as_first_loaded(ten_source_lake) -> dict[str, dict]:
+    """Per source, the records the ledger counted, quarantined per reason and silver's live rows (read with
+    delta-rs) right after the lake's two days were ingested."""
+    return _AS_FIRST_LOADED
 
 
 @pytest.fixture(scope="session")
