@@ -6,7 +6,7 @@
 BI tools (Thrift / JDBC). They summarise published marts (read as the dbt source `published`, never another
 group's candidates), so they run whenever {triggers} is published.
 
-One dbt build makes the board in its candidates with their tests and unit tests; Great Expectations gates
+One dbt build makes the board in its candidates with their data tests; Great Expectations gates
 each; only when every gate passed is each published (`orchestration/mart_tasks.py`).
 
 **When this fails**: `DbtError` names the model or test — reproduce with

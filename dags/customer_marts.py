@@ -6,7 +6,7 @@
 Runs whenever the identity map is republished (after any source that carries
 identifiers) or a table the profiles read without feeding the graph is updated
 ({extra}). One dbt build makes the staging and intermediate models and the
-marts in their candidates, with every dbt test and unit test; Great Expectations
+marts in their candidates, with every dbt data test; Great Expectations
 gates each candidate; only when every gate passed is each published in one
 Delta commit (see `orchestration/mart_tasks.py`: a new model file in
 `models/marts/customers/` is a new gate and publish task), and dbt's docs

@@ -5,7 +5,7 @@ Runs whenever the identity map is republished (after any source that carries
 identifiers: clickstream and orders among them) or the ad platforms deliver
 spend ({extra}). One dbt build makes the staging and intermediate models
 (sessions, touchpoints, journeys, the rule-based and Shapley credits) and every
-marketing mart in its candidate, with every dbt test and unit test; Great
+marketing mart in its candidate, with every dbt data test; Great
 Expectations gates each candidate; only when every gate passed is each mart
 published, in one Delta commit each, so the marts always agree with each other.
 The tasks come from the model files: a new model in that folder is a new

@@ -12,7 +12,7 @@ detectors: `marts.suspicious_orders` (order brushing) and the price audit,
 `marts.price_discrimination_findings` with its `marts.price_discrimination_evidence`.
 
 Runs whenever {triggers} is updated. One dbt build makes the staging models and
-every operations mart in its candidate, with every dbt test and unit test;
+every operations mart in its candidate, with every dbt data test;
 Great Expectations gates each candidate; only when every gate passed is each
 mart published, in one Delta commit each (`orchestration/mart_tasks.py`: a new
 model file in that folder is a new gate and publish task here).

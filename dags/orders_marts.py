@@ -41,7 +41,7 @@ def orders_marts():
 
     @task
     def build_orders_daily() -> dict:
-        """dbt build of the mart into its candidate (model, tests, unit tests)."""
+        """dbt build of the mart into its candidate (model and data tests)."""
         from orchestration.dag_settings import on_engine
         from orchestration.marts import build_candidate
 

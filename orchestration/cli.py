@@ -252,7 +252,7 @@ def _mart_group_lines(report: dict) -> list[str]:
     lines = [
         *[f"  {table:<34} {info['rows']:>8} rows" for table, info in report["tables"].items()],
         f"  dbt build: {sum(s in ('success', 'pass') for s in nodes.values())}/{len(nodes)} nodes ok "
-        f"(models, tests, unit tests); expectations {_gate_text(*checks)}",
+        f"(models and data tests); expectations {_gate_text(*checks)}",
     ]
     if coverage := steps.get("attribute_coverage"):
         lowest = sorted(coverage.items(), key=lambda item: item[1])[:3]

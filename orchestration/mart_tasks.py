@@ -1,7 +1,7 @@
 """The tasks of a DAG that builds a group of dbt marts by write-audit-publish (customers, marketing).
 
 One dbt build makes every mart of the group in its candidate (with the staging and intermediate models
-it reads, every dbt test and unit test); Great Expectations gates each candidate in a task of its own;
+it reads, every dbt data test); Great Expectations gates each candidate in a task of its own;
 only when every gate has passed is each mart published, one Delta commit and one Asset event each, so
 the group's marts always agree with each other; a report closes the run. The marts come from the model
 files (:func:`orchestration.dbt.mart_models`): a new model in the group's folder is a new gate and
@@ -22,7 +22,7 @@ def wap_mart_tasks(name: str, marts: tuple[str, ...], report_extras: tuple[str, 
 
     @task(task_id=f"build_{name}")
     def build() -> dict:
-        """dbt build of the marts and everything they read, into the candidates (models, tests, unit tests);
+        """dbt build of the marts and everything they read, into the candidates (models and data tests);
         skipped until every table dbt reads (its sources file) has been published once."""
         from orchestration.dag_settings import on_engine
         from orchestration.marts import build_candidates, dbt_sources, require_inputs
