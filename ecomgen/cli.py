@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -26,7 +27,8 @@ DEMO_START = date(2026, 11, 20)
 
 
 def cmd_generate(args: argparse.Namespace) -> None:
-    for report in generate(settings(), args.sources, args.start, args.days, args.seed, args.scale, args.first_day):
+    for report in generate(settings(), args.sources, args.start, args.days, args.seed, args.scale, args.first_day,
+                           args.workers):
         print(f"{report.source:<12} {report.day}  {report.lines:>9} records  {len(report.files):>3} files  "
               f"{report.bad_records:>5} deliberately bad")
 
@@ -128,6 +130,9 @@ def _with_generation(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    help="1.0 = one day of a mid-size shop, 100k orders (default 0.01)")
     p.add_argument("--sources", nargs="+", default=list(SOURCES), choices=SOURCES, metavar="SOURCE",
                    help=f"sources (default all ten: {' '.join(SOURCES)})")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="processes writing deliveries side by side; the files are the same (default: the cores, "
+                        f"{os.cpu_count()})")
     return p
 
 

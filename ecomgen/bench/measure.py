@@ -167,7 +167,7 @@ def measure(start: date, days: int, first_day: date | None, seed: int, scale: fl
     cfg = settings()
     with TreeMemory(cfg.run_dir) as memory:
         started = time.time()
-        generated = list(generate(cfg, list(SOURCES), start, days, seed, scale, first_day))
+        generated = generate(cfg, list(SOURCES), start, days, seed, scale, first_day, os.cpu_count() or 1)
         stages = [_stage("generate", started, time.time(), sum(r.lines for r in generated), memory)]
         log.info("generated %d records in %.0f s", stages[0]["rows"], stages[0]["seconds"])
         stages += spark_chain(cfg, start + timedelta(days=days - 1), memory)

@@ -2,6 +2,9 @@
 
 import csv
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from dataclasses import replace
 from datetime import date
@@ -72,3 +75,22 @@ def test_identity_truth_lists_each_identifier_once_with_its_person_and_the_share
     assert person_of[("device_id", f"D{device_owner:09d}")] == f"P{device_owner:08d}"
     # Relatives without an account appear with their own phone.
     assert any(p >= f"P{RELATIVES_FROM:08d}" for (t, _), p in person_of.items() if t == "phone")
+
+
+def test_deliveries_written_by_several_processes_are_the_files_one_process_writes(cfg, tmp_path):
+    """``ecomgen generate --workers 2`` (a process of its own: forking beside a test session's Spark threads is
+    not what the CLI does) against ``generate`` in this process, file by file."""
+    generate(cfg, list(SOURCES), date(2026, 5, 1), 2, 3, 0.001)
+    var = tmp_path / "var"
+    subprocess.run([sys.executable, "-m", "ecomgen.cli", "generate", "--start", "2026-05-01", "--days", "2",
+                    "--seed", "3", "--scale", "0.001", "--workers", "2"],
+                   check=True, env={**os.environ, "ECOMLAKE_VAR": str(var), "ECOMLAKE_PROFILE": "local"},
+                   capture_output=True)
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*")
+                if p.is_file() and "_arrivals" not in p.parts}
+
+    one, several = files(Path(cfg.landing_root)), files(var / "landing")
+    assert len(one) > 40 and several == one
+    assert files(var / "truth") == files(Path(cfg.truth_root))
