@@ -10,8 +10,7 @@ from ecomlake.config import Settings
 
 def query(cfg: Settings, sql: str, tables: dict[str, str]) -> list[tuple]:
     """Rows of ``sql`` over the latest versions of ``tables`` (name in the SQL → ``<database>.<table>``), run by
-    delta-rs's DataFusion engine; a table never written is an empty one only when the SQL does not need its
-    columns, so callers ask :func:`exists` first.
+    delta-rs's DataFusion engine; a table never written raises (ask :func:`exists` first where that can be).
 
     Read by DataFusion: delta-rs's pyarrow dataset reader made the process abort at exit (``terminate called
     without an active exception``) after reading tables dbt had created, and took the main job's exit code

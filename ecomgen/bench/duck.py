@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from ecomlake.contracts import CDC_OPS, Contract, Field, Reason
 
@@ -122,8 +123,6 @@ def _csv_records(con: duckdb.DuckDBPyConnection, contract: Contract, files: list
                 record[f"raw_{spec.name}"] = raw
             rows.append(record)
     columns = ["value", "filename", "malformed", *[f"raw_{f.name}" for f in contract.fields]]
-    import pyarrow as pa
-
     table = pa.Table.from_pylist(rows, schema=pa.schema([(c, pa.string()) for c in columns]))
     con.register(f"_csv_{contract.source}", table)
     return f"SELECT * FROM _csv_{contract.source}"

@@ -24,28 +24,28 @@ def source_figures(cfg: Settings, contract: Contract) -> Figures:
     return figures
 
 
+def _keyed(cfg: Settings, mart: str, key: list[str], values: list[str], where: str = "true") -> Figures:
+    """``key`` → ``values`` of each row of ``marts.<mart>`` that meets ``where``."""
+    rows = query(cfg, f"select {', '.join(key + values)} from m where {where}", {"m": f"marts.{mart}"})
+    return {tuple(row[:len(key)]): tuple(row[len(key):]) for row in rows}
+
+
 def orders_daily(cfg: Settings) -> Figures:
-    rows = query(cfg, "select order_date, channel, orders, paid_orders, buyers, gmv_fen, units_sold, aov_fen from m",
-                 {"m": "marts.orders_daily"})
-    return {(d, c): tuple(values) for d, c, *values in rows}
+    return _keyed(cfg, "orders_daily", ["order_date", "channel"],
+                  ["orders", "paid_orders", "buyers", "gmv_fen", "units_sold", "aov_fen"])
 
 
 def campaign_spend(cfg: Settings) -> Figures:
-    rows = query(cfg, "select activity_date, platform, campaign_id, spend_fen from m where spend_fen is not null",
-                 {"m": "marts.campaign_performance_daily"})
-    return {(d, p, c): (s,) for d, p, c, s in rows}
+    return _keyed(cfg, "campaign_performance_daily", ["activity_date", "platform", "campaign_id"], ["spend_fen"],
+                  "spend_fen is not null")
 
 
 def gmv_tree(cfg: Settings) -> Figures:
-    rows = query(cfg, "select activity_date, channel, visitors, paid_orders, gmv_fen from m",
-                 {"m": "marts.gmv_tree_daily"})
-    return {(d, c): (v, o, g) for d, c, v, o, g in rows}
+    return _keyed(cfg, "gmv_tree_daily", ["activity_date", "channel"], ["visitors", "paid_orders", "gmv_fen"])
 
 
 def customer_value(cfg: Settings) -> Figures:
-    rows = query(cfg, "select customer_key, paid_orders, gmv_fen from m where paid_orders > 0",
-                 {"m": "marts.customers"})
-    return {(k,): (o, g) for k, o, g in rows}
+    return _keyed(cfg, "customers", ["customer_key"], ["paid_orders", "gmv_fen"], "paid_orders > 0")
 
 
 def as_of(cfg: Settings) -> date:
