@@ -24,6 +24,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -115,7 +116,20 @@ def _run_main_dags(cfg: Settings, logical_date: date, dag_ids: tuple[str, ...] =
                           *conf, *timed, *dag_ids], log_name="main-dag-runs")
 
 
-def wait_for_chain(cfg: Settings, landed: datetime, timeout_s: float) -> str:
+@dataclass(frozen=True)
+class ChainOutcome:
+    """How the orders chain a delivery started ended: ``seconds`` from the last landed file to the mart run's
+    end (to the ingest run's end when it failed); ``text`` says which run ended how."""
+
+    succeeded: bool
+    seconds: float
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def wait_for_chain(cfg: Settings, landed: datetime, timeout_s: float) -> ChainOutcome:
     """Poll the REST API until the orders ingestion run this delivery started, and the mart run after it, end."""
     from orchestration.airflow_api import TERMINAL, dag_runs_since, parse_time
 
@@ -127,17 +141,18 @@ def wait_for_chain(cfg: Settings, landed: datetime, timeout_s: float) -> str:
         if not ingest:
             continue
         first = ingest[0]
-        ingest_end = parse_time(first["end_date"])
+        ingest_s = (parse_time(first["end_date"]) - landed).total_seconds()
         if first["state"] == "failed":
-            return (f"{ingest_dag} {first['dag_run_id']} failed after {(ingest_end - landed).total_seconds():.0f}s;"
-                    f" {marts_dag} not started")
+            return ChainOutcome(False, ingest_s, f"{ingest_dag} {first['dag_run_id']} failed after {ingest_s:.0f}s;"
+                                                 f" {marts_dag} not started")
         marts = [r for r in dag_runs_since(cfg, marts_dag, parse_time(first["start_date"]))
                  if r["state"] in TERMINAL]
         if marts:
-            mart_end = parse_time(marts[0]["end_date"])
-            return (f"{ingest_dag} {first['state']} after {(ingest_end - landed).total_seconds():.0f}s, "
-                    f"{marts_dag} {marts[0]['state']} after {(mart_end - landed).total_seconds():.0f}s: "
-                    f"last file landed → mart updated in {(mart_end - landed).total_seconds():.0f}s")
+            mart_s = (parse_time(marts[0]["end_date"]) - landed).total_seconds()
+            return ChainOutcome(
+                first["state"] == "success" and marts[0]["state"] == "success", mart_s,
+                f"{ingest_dag} {first['state']} after {ingest_s:.0f}s, {marts_dag} {marts[0]['state']} after "
+                f"{mart_s:.0f}s: last file landed → mart updated in {mart_s:.0f}s")
     raise SystemExit(f"error: the chain did not finish within {timeout_s:.0f}s; see the Airflow UI")
 
 
