@@ -167,11 +167,11 @@ def parser() -> argparse.ArgumentParser:
                      ).set_defaults(func=cmd_demo)
     _with_generation(commands.add_parser("generate", help="write synthetic deliveries to landing")
                      ).set_defaults(func=cmd_generate)
-    deliver = commands.add_parser("deliver", help="deliver one day into landing (the arrival event)")
+    deliver = commands.add_parser("deliver", help="deliver days into landing (the arrival event)")
     deliver.add_argument("--day", type=date.fromisoformat, required=True, help="(first) delivery date")
     deliver.add_argument("--days", type=int, default=1,
-                         help="consecutive days to deliver, one after another; with --wait each waits for the "
-                              "last one's mart, then median and p95 latency are printed (default 1)")
+                         help="consecutive days to deliver; with --wait a day lands once the previous day's "
+                              "mart is updated, and the latencies' median and p95 are printed (default 1)")
     deliver.add_argument("--first-day", type=date.fromisoformat,
                          help="first day of the history these days belong to (default: --day)")
     deliver.add_argument("--sources", nargs="+", default=["orders"], choices=SOURCES, metavar="SOURCE",
@@ -180,7 +180,8 @@ def parser() -> argparse.ArgumentParser:
     deliver.add_argument("--scale", type=float, default=0.01, help="scale (default 0.01)")
     deliver.add_argument("--wait", action="store_true",
                          help="wait for the ingestion and mart runs each delivery triggers and print the latency")
-    deliver.add_argument("--timeout", type=float, default=900, help="seconds to wait (default 900)")
+    deliver.add_argument("--timeout", type=float, default=900,
+                         help="seconds to wait for each delivery's chain (default 900)")
     deliver.set_defaults(func=cmd_deliver)
     bench = commands.add_parser(
         "bench", help="time landing → every mart per stage (rows/s per core, peak memory of the process tree), "
