@@ -17,7 +17,7 @@ from itertools import chain
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from spark_jobs.identity.rules import Rules
+from spark_jobs.identity.rules import COMPOSITE_SEPARATOR, Rules
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,23 @@ def _hubs(links: DataFrame, rules: Rules, guards: bool) -> tuple[DataFrame, floa
         return degrees.limit(0), float("inf")
     measured = degrees.where(F.col("type") == PERSON_UNIQUE).approxQuantile("accounts", [rules.hub_quantile], 0.0)
     bound = max([float(rules.min_accounts_per_person), *measured])  # no unionid yet: the minimum
-    return degrees.where((F.col("accounts") > bound) & ~F.col("type").isin(*rules.evidence_only)), bound
+    # a composite is judged by its base instead (see _on_hub_bases)
+    return degrees.where((F.col("accounts") > bound) & ~F.col("type").isin(*rules.composite_bases)), bound
+
+
+def _on_hub_bases(links: DataFrame, hubs: DataFrame, rules: Rules) -> DataFrame:
+    """(account, type, value) of links to a composite whose base is a hub that other names share too. A hub email
+    whose every account registered one real name is one person's many accounts; among the eight to twenty-five
+    accounts on a brushing farm's phone, two share a name by chance."""
+    base_type = F.create_map(*chain.from_iterable((F.lit(t), F.lit(b)) for t, b in rules.composite_bases.items()))
+    composites = (links.where(F.col("type").isin(*rules.composite_bases))
+                  .withColumn("accounts", F.size(F.collect_set("account").over(Window.partitionBy("type", "value"))))
+                  .select("account", "type", "value", "accounts", base_type[F.col("type")].alias("base_type"),
+                          F.substring_index("value", COMPOSITE_SEPARATOR, 1).alias("base")))
+    bases = hubs.select(F.col("type").alias("base_type"), F.col("value").alias("base"),
+                        F.col("accounts").alias("base_accounts"))
+    return (composites.join(bases, ["base_type", "base"])
+            .where(F.col("accounts") < F.col("base_accounts")).select("account", "type", "value"))
 
 
 def _recycled(edges: DataFrame, rules: Rules) -> DataFrame:
@@ -146,7 +162,8 @@ def resolve(edges: DataFrame, rules: Rules, guards: bool = True) -> Resolution:
     usable = links.join(hubs.select("type", "value"), ["type", "value"], "left_anti")
     if guards:
         recycled = _recycled(edges, rules).localCheckpoint()
-        usable = usable.join(recycled, ["account", "type", "value"], "left_anti")
+        usable = (usable.join(recycled, ["account", "type", "value"], "left_anti")
+                  .join(_on_hub_bases(links, hubs, rules), ["account", "type", "value"], "left_anti"))
         log.info("identity: %d links to a number since reissued to another account left out", recycled.count())
 
     # Step 3: pairs of accounts with enough shared evidence, each evidence group counted once.

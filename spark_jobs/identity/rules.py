@@ -9,6 +9,8 @@ from pathlib import Path
 import yaml
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
+COMPOSITE_SEPARATOR = "|"
+"""A composite identifier is ``<its base identifier>|<digest of what it adds>`` (see ``base`` in the rules)."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Rules:
     groups: dict[str, str]  # identifier type → evidence group
     descriptions: dict[str, str]
     evidence_only: frozenset[str]  # identifier types that link accounts but are nobody's identifier
+    composite_bases: dict[str, str]  # composite identifier type → the type of the identifier it is built on
     links: tuple[Link, ...]
 
 
@@ -63,4 +66,5 @@ def load_rules(path: Path = RULES_FILE) -> Rules:
                  groups={t: spec["group"] for t, spec in types.items()},
                  descriptions={t: spec["description"] for t, spec in types.items()},
                  evidence_only=frozenset(t for t, spec in types.items() if spec.get("evidence_only")),
+                 composite_bases={t: spec["base"] for t, spec in types.items() if spec.get("base")},
                  links=links)

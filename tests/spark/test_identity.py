@@ -81,15 +81,19 @@ def test_one_device_under_one_real_name_is_one_person_under_two_names_a_family(s
     assert not {k for k in keys if k[0] == "device_and_name"}
 
 
-def test_a_name_composite_is_never_a_hub_five_accounts_with_one_email_and_name_are_one_person(spark):
-    """The email they share is a hub (more accounts than the bound of two); its composite with the one real name
-    they registered is not, so the five accounts are one customer, and the email belongs to nobody."""
-    rows = [row for n in range(5) for row in (
+def test_on_a_hub_a_name_counts_only_when_every_account_of_it_registered_that_name(spark):
+    """A brushing farm's phone with eight accounts is a hub; two of them registered the same common name, by chance:
+    that device-and-name glues nobody. Five accounts on one email (a hub too, over the bound of two) that all
+    registered one real name are one person's five; the email itself is still nobody's."""
+    rows = [edge(f"U{n}", "device_id", "D-farm", "ordered_from_device") for n in range(8)]
+    rows += [edge(f"U{n}", "device_and_name", f"D-farm|{'wang-wei' if n < 2 else f'name-{n}'}",
+                  "ordered_from_device_under_own_name") for n in range(8)]
+    rows += [row for n in range(10, 15) for row in (
         edge(f"U{n}", "email", "e-1", "registered_email"),
         edge(f"U{n}", "email_and_name", "e-1|li-na", "registered_email_and_name"))]
     keys = customers_of(spark, rows)
-    assert same(keys, *[f"U{n}" for n in range(5)])
-    assert keys[("email", "e-1")] is None
+    assert not same(keys, "U0", "U1") and keys[("device_id", "D-farm")] is None
+    assert same(keys, *[f"U{n}" for n in range(10, 15)]) and keys[("email", "e-1")] is None
 
 
 def test_a_gift_to_another_customers_phone_leaves_the_phone_with_its_owner(spark):
