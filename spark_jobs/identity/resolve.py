@@ -83,9 +83,10 @@ def _on_hub_bases(links: DataFrame, hubs: DataFrame, rules: Rules) -> DataFrame:
     """(account, type, value) of links to a composite whose base is a hub that other names share too. A hub email
     whose every account registered one real name is one person's many accounts; among the eight to twenty-five
     accounts on a brushing farm's phone, two share a name by chance."""
+    # links hold one row per (account, type, value): a count over the composite is its accounts
     base_type = F.create_map(*chain.from_iterable((F.lit(t), F.lit(b)) for t, b in rules.composite_bases.items()))
     composites = (links.where(F.col("type").isin(*rules.composite_bases))
-                  .withColumn("accounts", F.size(F.collect_set("account").over(Window.partitionBy("type", "value"))))
+                  .withColumn("accounts", F.count(F.lit(1)).over(Window.partitionBy("type", "value")))
                   .select("account", "type", "value", "accounts", base_type[F.col("type")].alias("base_type"),
                           F.substring_index("value", COMPOSITE_SEPARATOR, 1).alias("base")))
     bases = hubs.select(F.col("type").alias("base_type"), F.col("value").alias("base"),
