@@ -181,6 +181,24 @@ def _list_in_index(docs_dir: Path, result: GateResult) -> None:
         + "".join(rows) + "</table>"))
 
 
+# A gate that passes needs only each expectation's verdict: half the Spark jobs of a summary, which also
+# fetches a sample of unexpected values per expectation. A gate with a failure runs again with the details,
+# to name what failed (and show it in the Data Docs).
+VERDICTS = {"result_format": "BOOLEAN_ONLY"}
+DETAILS = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
+
+
+def _checkpoint(context, definition, result_format: dict):
+    return context.checkpoints.add(
+        gx.Checkpoint(
+            name=f"{definition.name}_{result_format['result_format'].lower()}",
+            validation_definitions=[definition],
+            actions=[UpdateDataDocsAction(name="data_docs", site_names=["local_site"])],
+            result_format=result_format,
+        )
+    )
+
+
 def check(df, table: str, expectations: list, docs_dir: Path) -> GateResult:
     """Validate ``df`` (the contents of ``table``) and raise on a critical failure; the validation's Data Docs
     go to the table's own site, ``<docs_dir>/<table>/``."""
@@ -195,19 +213,13 @@ def check(df, table: str, expectations: list, docs_dir: Path) -> GateResult:
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name=f"{table}_gate", data=batch, suite=suite)
     )
-    checkpoint = context.checkpoints.add(
-        gx.Checkpoint(
-            name=f"{table}_checkpoint",
-            validation_definitions=[definition],
-            actions=[UpdateDataDocsAction(name="data_docs", site_names=["local_site"])],
-            result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE},
-        )
-    )
     # Each expectation's metrics are Spark jobs of their own: compute the table (often a join, e.g. silver as
     # it would be after a publish) once for all of them, not once per metric.
     cached = df.persist()
     try:
-        run = checkpoint.run(batch_parameters={"dataframe": cached})
+        run = _checkpoint(context, definition, VERDICTS).run(batch_parameters={"dataframe": cached})
+        if not run.success:
+            run = _checkpoint(context, definition, DETAILS).run(batch_parameters={"dataframe": cached})
     finally:
         cached.unpersist()
     validation = next(iter(run.run_results.values()))

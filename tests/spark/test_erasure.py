@@ -68,8 +68,11 @@ def holding(cfg, needles: set[str]) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def closed(identity_lake, cfg, lake_days) -> dict:
-    """An account with orders and tickets, closed by a CDC delete the CRM delivers three days after the lake."""
+def closed(identity_lake, marketing_marts, operations_marts, cfg, lake_days) -> dict:
+    """An account with orders and tickets, closed by a CDC delete the CRM delivers three days after the lake.
+
+    With the marketing and operations marts published first: the test rebuilds every mart, and the board's
+    read those published marts (run alone, the module would otherwise find none)."""
     days = [d.isoformat() for d in lake_days]
     orders = [e["after"] for e in events(cfg, "orders", days) if e["after"] and e["after"]["user_id"]]
     tickets = {row["order_id"] for path in delivered(cfg, "service", days, "*.csv")
