@@ -22,13 +22,13 @@ from __future__ import annotations
 from functools import reduce
 from operator import and_
 
+from delta.tables import DeltaTable
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from ecomlake.cdc import changed_row
 from ecomlake.contracts import Contract, Field
 from ecomlake.pii import HmacKey, hmac_sha256
-from spark_jobs import tables
 
 CHANGED_AT = "_changed_at_ms"  # a CDC event's ts_ms, in silver
 CANDIDATES = "silver_candidate"  # write-audit-publish: where a build writes before its audit
@@ -171,7 +171,7 @@ def _latest_changes(spark: SparkSession, contract: Contract, bronze: DataFrame, 
     new = latest(conform(bronze, contract, key), contract)
     if not spark.catalog.tableExists(contract.silver_table):
         return new
-    live = tables.read(spark, contract.silver_table)
+    live = spark.table(contract.silver_table)
     if (touched := _live_touched(contract, new)) is not None:
         live = live.where(touched)
     first_key = contract.key[0]
@@ -190,7 +190,7 @@ def _scd2_changes(spark: SparkSession, contract: Contract, bronze: DataFrame, ke
     if not spark.catalog.tableExists(contract.silver_table):
         return scd2(snapshots, contract)
     at, keys = contract.event_time, list(contract.key)
-    live = tables.read(spark, contract.silver_table)
+    live = spark.table(contract.silver_table)
     valid_then = (F.col("v.valid_from") <= F.col(f"n.{at}")) & (
         F.col("v.valid_to").isNull() | (F.col(f"n.{at}") < F.col("v.valid_to")))
     changed = (
@@ -206,8 +206,7 @@ def _scd2_changes(spark: SparkSession, contract: Contract, bronze: DataFrame, ke
     points = (
         live.drop("valid_from", "valid_to", "is_current").join(on_time, keys, "left_semi")
         .unionByName(snapshots.join(on_time, keys, "left_semi"))
-        .unionByName(conform(tables.read(spark, f"bronze.{contract.source}"), contract, key)
-                     .join(late, keys, "left_semi"))
+        .unionByName(conform(spark.table(f"bronze.{contract.source}"), contract, key).join(late, keys, "left_semi"))
     )
     versions = scd2(points, contract).withColumn(DROP, F.lit(False))
     replaced = (live.join(changed.select(*keys), keys, "left_semi")
@@ -225,17 +224,13 @@ def write_candidate(spark: SparkSession, contract: Contract, batch_ids: list[str
 
     Readers of silver see none of it; :func:`published_view` is what silver will hold, for the audit.
     """
-    bronze = tables.read(spark, f"bronze.{contract.source}").where(F.col("_batch_id").isin(batch_ids))
+    bronze = spark.table(f"bronze.{contract.source}").where(F.col("_batch_id").isin(batch_ids))
     changes = (_scd2_changes if contract.silver.history == "scd2" else _latest_changes)(spark, contract, bronze, key)
     if DROP not in changes.columns:
         changes = changes.withColumn(DROP, F.lit(False))
-    table = candidate_table(contract)
-    writer = changes.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
-    if spark.catalog.tableExists(table):
-        writer.save(tables.location(spark, table))
-    else:
-        writer.saveAsTable(table)
-    return tables.read(spark, table)
+    (changes.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
+     .saveAsTable(candidate_table(contract)))
+    return spark.table(candidate_table(contract))
 
 
 def published_view(spark: SparkSession, contract: Contract, candidate: DataFrame) -> DataFrame:
@@ -244,7 +239,7 @@ def published_view(spark: SparkSession, contract: Contract, candidate: DataFrame
     if not spark.catalog.tableExists(contract.silver_table):
         return kept
     keys = list(contract.key)
-    untouched = tables.read(spark, contract.silver_table).join(candidate.select(*keys).distinct(), keys, "left_anti")
+    untouched = spark.table(contract.silver_table).join(candidate.select(*keys).distinct(), keys, "left_anti")
     return untouched.unionByName(kept)
 
 
@@ -269,13 +264,13 @@ def publish(spark: SparkSession, contract: Contract, candidate: DataFrame) -> No
             writer = writer.partitionBy(contract.silver.partition_by)
         writer.saveAsTable(table)
         return
-    published = tables.read(spark, table)
+    published = spark.table(table)
     _check_schema(published, candidate, table)
     columns = {c: F.col(f"s.`{c}`") for c in published.columns}
     on = _keys_equal(contract, "t", "s", ("valid_from",) if contract.silver.history == "scd2" else ())
     if (touched := _live_touched(contract, candidate, "t.")) is not None:
         on = on & touched
-    (tables.delta(spark, table).alias("t").merge(candidate.alias("s"), on)
+    (DeltaTable.forName(spark, table).alias("t").merge(candidate.alias("s"), on)
      .whenMatchedDelete(condition=F.col(f"s.{DROP}"))
      .whenMatchedUpdate(set=columns)
      .whenNotMatchedInsert(condition=~F.col(f"s.{DROP}"), values=columns)
