@@ -71,7 +71,7 @@ def holding(cfg, needles: set[str]) -> dict[str, int]:
 def closed(identity_lake, marketing_marts, operations_marts, cfg, lake_days) -> dict:
     """An account with orders and tickets, closed by a CDC delete the CRM delivers three days after the lake.
 
-    With the marketing and operations marts published first: the test rebuilds every mart, and the board's
+    With the marketing and operations marts published first: the test rebuilds every mart, and the board marts
     read those published marts (run alone, the module would otherwise find none)."""
     days = [d.isoformat() for d in lake_days]
     orders = [e["after"] for e in events(cfg, "orders", days) if e["after"] and e["after"]["user_id"]]
