@@ -94,6 +94,8 @@ class Settings:
     spark_jars: tuple[str, ...] = ()
     spark_extra_conf: dict[str, str] = field(default_factory=dict)
     erasure: Erasure = field(default_factory=Erasure)
+    # Models and tests dbt runs side by side on the one Spark session (dbt's --threads).
+    dbt_threads: int = 1
 
     def table_location(self, layer: str, table: str) -> str:
         """Path = table address: ``<lake>/<layer>/<table>``."""
@@ -170,6 +172,7 @@ def load_settings(profile: str | None = None) -> Settings:
         spark_jars=tuple(section["spark"].get("jars", ())),
         spark_extra_conf={k: str(v) for k, v in section["spark"].get("conf", {}).items()},
         erasure=Erasure(**{k: int(v) for k, v in section.get("erasure", {}).items()}),
+        dbt_threads=int(section.get("dbt", {}).get("threads", 1)),
     )
 
 

@@ -12,6 +12,7 @@ def test_local_profile_puts_everything_under_the_data_root(monkeypatch, tmp_path
     assert cfg.table_location("bronze", "orders") == f"{tmp_path}/lake/bronze/orders"
     assert cfg.metastore.managed and cfg.metastore.port == 1527
     assert "1527" in cfg.metastore.jdbc_url
+    assert cfg.dbt_threads == 2  # one node per core
 
 
 def test_env_placeholder_with_default_can_be_overridden(monkeypatch):
@@ -37,6 +38,9 @@ def test_aws_profile_resolves_to_s3_when_configured(monkeypatch):
     assert cfg.lake_root == "s3a://shop-lake/lake"
     assert not cfg.metastore.managed
     assert cfg.events["queue_url"] == "https://sqs.cn-north-1.amazonaws.com.cn/1/arrivals-{source}"
+    assert cfg.dbt_threads == 8
+    monkeypatch.setenv("ECOMLAKE_DBT_THREADS", "3")
+    assert load_settings("aws").dbt_threads == 3
 
 
 def test_unknown_profile_lists_the_known_ones():
