@@ -219,6 +219,8 @@ def check(df, table: str, expectations: list, docs_dir: Path) -> GateResult:
     try:
         run = _checkpoint(context, definition, VERDICTS).run(batch_parameters={"dataframe": cached})
         if not run.success:
+            for verdicts in run.run_results:  # out of the store: the details run's docs build drops its page
+                context.validation_results_store.remove_key(verdicts)
             run = _checkpoint(context, definition, DETAILS).run(batch_parameters={"dataframe": cached})
     finally:
         cached.unpersist()

@@ -104,5 +104,8 @@ def test_data_docs_keep_a_site_per_table_and_an_index_of_each_ones_latest_gate(s
     }
     for table in ("t.clean", "t.sparse", "t.broken"):  # each site keeps its own pages
         assert list((tmp_path / table / "validations").rglob("*.html")), table
+    # a gate with a failure validated twice (verdicts, then details): its site shows the one with the details
+    broken = list((tmp_path / "t.broken" / "validations").rglob("*.html"))
+    assert len(broken) == 1 and "unexpected" in broken[0].read_text().lower()
     # t.clean's site shows its latest gate (uniqueness), not the first (not null)
     assert "values must be unique" in (tmp_path / "t.clean" / "expectations" / "t" / "clean.html").read_text()
