@@ -55,7 +55,7 @@ run: install ## the main job: demo deliveries of the ten sources, every DAG on t
 	$(BIN)/ecomgen demo $(ARGS)
 
 # Its own data root and metastore port: a scale-1 day does not mix with the demo data.
-bench: install ## a scale-1 day timed per stage, checked against DuckDB (ARGS="--scales 0.1 0.3 1 --incremental")
+bench: install ## a scale-1 day timed per stage, checked against DuckDB, then incremental ÷ full (ARGS="--scales 0.1 0.3 1 --no-incremental")
 	ECOMLAKE_VAR=$(CURDIR)/var/bench ECOMLAKE_METASTORE_PORT=1537 $(BIN)/ecomgen bench $(ARGS)
 
 up: install ## start metastore, SQL endpoint (:10000) and Airflow UI (:8080)
