@@ -16,7 +16,7 @@ COMPOSITE_SEPARATOR = "|"
 @dataclass(frozen=True)
 class Link:
     """One kind of evidence: in ``source``, ``from_column`` (a ``from`` identifier) was seen with ``to_column`` (a
-    column, or a SQL expression of the row's columns for a composite identifier)."""
+    column, or for a composite identifier the SQL that joins its base's column and what the type adds)."""
 
     name: str
     source: str
@@ -46,12 +46,20 @@ class Rules:
     links: tuple[Link, ...]
 
 
+def _composed(column: str, to_type: dict) -> str:
+    """A link's ``to`` identifier as SQL: the column itself, or for a composite type ``<column>|<what it adds>``."""
+    if "adds" not in to_type:
+        return column
+    return f"concat({column}, '{COMPOSITE_SEPARATOR}', {to_type['adds']})"
+
+
 @cache
 def load_rules(path: Path = RULES_FILE) -> Rules:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     types = raw["identifier_types"]
     links = tuple(Link(name=link["name"], source=link["source"], from_type=link["from"],
-                       from_column=link["from_column"], to_type=link["to"], to_column=link["to_column"],
+                       from_column=link["from_column"], to_type=link["to"],
+                       to_column=_composed(link["to_column"], types.get(link["to"], {})),
                        at=link["at"], weight=float(link["weight"]), where=link.get("where"),
                        join_orders=bool(link.get("join_orders")), join_users=bool(link.get("join_users")),
                        attaches=link.get("attaches", True),
@@ -60,6 +68,8 @@ def load_rules(path: Path = RULES_FILE) -> Rules:
     unknown = {t for link in links for t in (link.from_type, link.to_type)} - set(types)
     if unknown:
         raise ValueError(f"{path}: links name identifier types not declared: {sorted(unknown)}")
+    if partial := sorted(t for t, spec in types.items() if ("base" in spec) != ("adds" in spec)):
+        raise ValueError(f"{path}: a composite identifier type needs both its base and what it adds: {partial}")
     return Rules(merge_threshold=float(raw["merge_threshold"]),
                  min_accounts_per_person=int(raw["hubs"]["min_accounts_per_person"]),
                  hub_quantile=float(raw["hubs"]["quantile"]),
