@@ -69,8 +69,13 @@ def _nodes(edges: DataFrame) -> DataFrame:
                                              F.max("last_seen_at").alias("last_seen_at"))
 
 
-def _hubs(links: DataFrame, rules: Rules, guards: bool) -> tuple[DataFrame, float]:
-    degrees = links.groupBy("type", "value").agg(F.countDistinct("account").alias("accounts"))
+def _degrees(links: DataFrame) -> DataFrame:
+    """(type, value, accounts): how many accounts each identifier links (links hold one row per account, type
+    and value). Hubs are judged by it, and a composite against its base."""
+    return links.groupBy("type", "value").agg(F.count(F.lit(1)).alias("accounts"))
+
+
+def _hubs(degrees: DataFrame, rules: Rules, guards: bool) -> tuple[DataFrame, float]:
     if not guards:
         return degrees.limit(0), float("inf")
     measured = degrees.where(F.col("type") == PERSON_UNIQUE).approxQuantile("accounts", [rules.hub_quantile], 0.0)
@@ -79,20 +84,19 @@ def _hubs(links: DataFrame, rules: Rules, guards: bool) -> tuple[DataFrame, floa
     return degrees.where((F.col("accounts") > bound) & ~F.col("type").isin(*rules.composite_bases)), bound
 
 
-def _on_hub_bases(links: DataFrame, hubs: DataFrame, rules: Rules) -> DataFrame:
+def _on_hub_bases(links: DataFrame, degrees: DataFrame, hubs: DataFrame, rules: Rules) -> DataFrame:
     """(account, type, value) of links to a composite whose base is a hub that other names share too. A hub email
     whose every account registered one real name is one person's many accounts; among the eight to twenty-five
     accounts on a brushing farm's phone, two share a name by chance."""
-    # links hold one row per (account, type, value): a count over the composite is its accounts
     base_type = F.create_map(*chain.from_iterable((F.lit(t), F.lit(b)) for t, b in rules.composite_bases.items()))
-    composites = (links.where(F.col("type").isin(*rules.composite_bases))
-                  .withColumn("accounts", F.count(F.lit(1)).over(Window.partitionBy("type", "value")))
-                  .select("account", "type", "value", "accounts", base_type[F.col("type")].alias("base_type"),
+    composites = (degrees.where(F.col("type").isin(*rules.composite_bases))
+                  .select("type", "value", "accounts", base_type[F.col("type")].alias("base_type"),
                           F.substring_index("value", COMPOSITE_SEPARATOR, 1).alias("base")))
     bases = hubs.select(F.col("type").alias("base_type"), F.col("value").alias("base"),
                         F.col("accounts").alias("base_accounts"))
-    return (composites.join(bases, ["base_type", "base"])
-            .where(F.col("accounts") < F.col("base_accounts")).select("account", "type", "value"))
+    shared_by_fewer = (composites.join(bases, ["base_type", "base"])
+                       .where(F.col("accounts") < F.col("base_accounts")).select("type", "value"))
+    return links.join(shared_by_fewer, ["type", "value"]).select("account", "type", "value")
 
 
 def _recycled(edges: DataFrame, rules: Rules) -> DataFrame:
@@ -158,13 +162,14 @@ def resolve(edges: DataFrame, rules: Rules, guards: bool = True) -> Resolution:
     edges = _weighed(edges, rules, guards).localCheckpoint()
     nodes = _nodes(edges).localCheckpoint()
     links = _account_links(edges)
-    hubs, bound = _hubs(links, rules, guards)
+    degrees = _degrees(links).localCheckpoint()
+    hubs, bound = _hubs(degrees, rules, guards)
     hubs = hubs.localCheckpoint()
     usable = links.join(hubs.select("type", "value"), ["type", "value"], "left_anti")
     if guards:
         recycled = _recycled(edges, rules).localCheckpoint()
         usable = (usable.join(recycled, ["account", "type", "value"], "left_anti")
-                  .join(_on_hub_bases(links, hubs, rules), ["account", "type", "value"], "left_anti"))
+                  .join(_on_hub_bases(links, degrees, hubs, rules), ["account", "type", "value"], "left_anti"))
         log.info("identity: %d links to a number since reissued to another account left out", recycled.count())
 
     # Step 3: pairs of accounts with enough shared evidence, each evidence group counted once.
