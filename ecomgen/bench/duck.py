@@ -11,6 +11,7 @@ Spark wrote, and the benchmark checks they agree.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Callable, Iterable
@@ -159,9 +160,13 @@ def _order_keys(contract: Contract) -> list[str]:
     return [*out, "delivered_on DESC", "record_hash DESC"]
 
 
+def _key_columns(contract: Contract) -> str:
+    return ", ".join(f'"{k}"' for k in contract.key)
+
+
 def build_latest(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     """Table ``latest_<source>``: the newest valid record per key, without keys a CDC delete ended."""
-    keys = ", ".join(f'"{k}"' for k in contract.key)
+    keys = _key_columns(contract)
     if contract.silver.history:  # versioned snapshots: every key has a current version
         order = f'"{contract.event_time}" DESC, delivered_on DESC, record_hash DESC'
     else:
@@ -173,13 +178,23 @@ def build_latest(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
                        QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {order}) = 1) {live}""")
 
 
-def source_figures(con: duckdb.DuckDBPyConnection, source: str) -> Figures:
-    """Records delivered, rejected per reason, and live keys."""
+def key_digest(keys: Iterable[tuple]) -> int:
+    """Which keys, not only how many: the sum of a 64-bit hash of each key's values as text (order-independent, so
+    both engines give the same digest for the same set of keys, whatever order they return them in)."""
+    return sum(int.from_bytes(hashlib.blake2b("\x1f".join(map(str, key)).encode(), digest_size=8).digest(), "big")
+               for key in keys) % 2**64
+
+
+def source_figures(con: duckdb.DuckDBPyConnection, contract: Contract) -> Figures:
+    """Records delivered, rejected per reason, and the live keys (how many, and which: :func:`key_digest`)."""
+    source = contract.source
     figures: Figures = {("records",): _rows(con, f"SELECT count(*) FROM records_{source}")[0]}
     for reason, n in _rows(con, f"SELECT reason, count(*) FROM records_{source} WHERE reason IS NOT NULL "
                              "GROUP BY reason"):
         figures[("quarantined", reason)] = (n,)
-    figures[("live",)] = _rows(con, f"SELECT count(*) FROM latest_{source}")[0]
+    live = _rows(con, f"SELECT {_key_columns(contract)} FROM latest_{source}")
+    figures[("live",)] = (len(live),)
+    figures[("live keys",)] = (key_digest(live),)
     return figures
 
 

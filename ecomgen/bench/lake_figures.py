@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ecomgen.bench.duck import CustomerMap, Figures
+from ecomgen.bench.duck import CustomerMap, Figures, key_digest
 from ecomgen.identity_scores import tokeniser
 from ecomgen.lake import query
 from ecomlake.config import Settings
@@ -13,14 +13,16 @@ from ecomlake.contracts import Contract
 
 
 def source_figures(cfg: Settings, contract: Contract) -> Figures:
-    """Records the ledger counted, quarantined per reason, live rows of silver."""
+    """Records the ledger counted, quarantined per reason, live rows of silver (how many, and which keys)."""
     source = contract.source
     records = query(cfg, f"select sum(lines) from f where source = '{source}'", {"f": "ops.ingested_files"})
     figures: Figures = {("records",): (records[0][0] or 0,)}
     for reason, n in query(cfg, "select reason, count(*) from q group by reason", {"q": f"quarantine.{source}"}):
         figures[("quarantined", reason)] = (n,)
     live = ("where not _is_deleted" if contract.is_cdc else "where is_current" if contract.silver.history else "")
-    figures[("live",)] = query(cfg, f"select count(*) from s {live}", {"s": contract.silver_table})[0]
+    keys = query(cfg, f"select {', '.join(contract.key)} from s {live}", {"s": contract.silver_table})
+    figures[("live",)] = (len(keys),)
+    figures[("live keys",)] = (key_digest(keys),)
     return figures
 
 

@@ -129,7 +129,7 @@ def _ingest_headline(source: str, landing: Path, days: list[str]) -> Headline:
     def build(con: duckdb.DuckDBPyConnection, _: Settings) -> duck.Figures:
         duck.land(con, contract, duck.delivered_files(landing, contract, days))
         duck.build_latest(con, contract)
-        return duck.source_figures(con, source)
+        return duck.source_figures(con, contract)
 
     return Headline(f"ingest {source}", (source,), (), build, lambda cfg: lake_figures.source_figures(cfg, contract))
 

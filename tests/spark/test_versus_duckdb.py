@@ -24,6 +24,6 @@ def test_the_lake_holds_what_duckdb_reads_from_the_delivered_files(as_first_load
     con = duckdb.connect(config={"threads": 2})
     duck.land(con, contract, delivered)
     duck.build_latest(con, contract)
-    expected = duck.source_figures(con, source)
+    expected = duck.source_figures(con, contract)
     assert expected[("records",)][0] > 0 and expected[("live",)][0] > 0
     assert as_first_loaded[source] == expected
