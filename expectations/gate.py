@@ -141,10 +141,15 @@ def _context(docs_dir: Path):
     return context
 
 
-def _columns(kwargs: dict) -> str | None:
-    """What an expectation is about: a column, a pair (``column_A``, ``column_B``) or a compound key."""
+def _named_columns(kwargs: dict) -> list[str]:
+    """The columns an expectation names: a column, a pair (``column_A``, ``column_B``) or a compound key."""
     names = [kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B"), *(kwargs.get("column_list") or [])]
-    return ", ".join(name for name in names if name) or None
+    return [name for name in names if name]
+
+
+def _columns(kwargs: dict) -> str | None:
+    """What an expectation is about, for its outcome."""
+    return ", ".join(_named_columns(kwargs)) or None
 
 
 def _outcome(result) -> Outcome:
@@ -211,11 +216,10 @@ def _columns_read(df, expectations: list) -> list[str]:
     read: set[str] = set()
     for expectation in expectations:
         config = expectation.configuration
-        named = [config.kwargs.get(k) for k in ("column", "column_A", "column_B")] + list(
-            config.kwargs.get("column_list") or [])
-        if config.kwargs.get("row_condition") or not (any(named) or config.type in _TABLE_LEVEL):
+        named = _named_columns(config.kwargs)
+        if config.kwargs.get("row_condition") or not (named or config.type in _TABLE_LEVEL):
             return df.columns
-        read.update(name for name in named if name)
+        read.update(named)
     return [c for c in df.columns if c in read] or df.columns[:1]
 
 
